@@ -1,0 +1,34 @@
+# The README's commands. Each sets up .venv from pyproject.toml (and the pinned
+# constraints) on first use, and again whenever either file changes.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export NO_MKDOCS_2_WARNING := 1
+
+.PHONY: setup serve site test bench check clean
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[test]'
+	touch $(STAMP)
+
+serve: $(STAMP)
+	$(BIN)/digest serve
+
+site: $(STAMP)
+	$(BIN)/digest build
+
+check: $(STAMP)
+	$(BIN)/digest check
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+bench: $(STAMP)
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf site .venv .pytest_cache

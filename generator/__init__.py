@@ -1,0 +1,1 @@
+"""A static-site news digest generator: read -> validate -> model -> group -> render -> emit."""

@@ -1,0 +1,207 @@
+"""The `digest` command: new, check, generate, build, serve.
+
+Exit codes: 0 clean, 1 content problems, 2 usage errors. Bad content never prints a
+traceback: every problem is a line naming the file, line, column and field.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from .config import ConfigError, Project, find_root, load_project
+from .load import Loaded, load
+from .model import Problem
+
+EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+def summary(problems: Sequence[Problem], checked: int) -> str:
+    errors = sum(p.severity == "error" for p in problems)
+    warnings = len(problems) - errors
+    if not problems:
+        return f"no problems in {_plural(checked, 'file')}"
+    files = len({p.path for p in problems})
+    return f"{_plural(errors, 'error')}, {_plural(warnings, 'warning')} in {_plural(files, 'file')}"
+
+
+def github(problem: Problem) -> str:
+    """A GitHub Actions workflow command, so the problem shows on the pull request's diff."""
+
+    def prop(value: str) -> str:
+        return value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A").replace(":", "%3A").replace(",", "%2C")
+
+    def data(value: str) -> str:
+        return value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+    title = prop(problem.field or "digest")
+    return (
+        f"::{problem.severity} file={prop(problem.path)},line={problem.line},col={problem.col},"
+        f"title={title}::{data(problem.message)}"
+    )
+
+
+def report(problems: Sequence[Problem], checked: int, fmt: str, strict: bool) -> int:
+    shown = [Problem(p.path, p.line, p.col, p.field, p.message, "error") if strict else p for p in problems]
+    for problem in shown:
+        print(github(problem) if fmt == "github" else problem.format())
+    print(summary(shown, checked), file=sys.stderr if fmt == "github" else sys.stdout)
+    return EXIT_PROBLEMS if any(p.severity == "error" for p in shown) else EXIT_OK
+
+
+def _project() -> Project:
+    return load_project(find_root(Path.cwd()))
+
+
+def _entry_paths(project: Project, paths: Sequence[str]) -> list[Path]:
+    files: list[Path] = []
+    for name in paths:
+        path = Path(name).resolve()
+        if path.is_dir():
+            files.extend(sorted(p for p in path.rglob("*.md") if not any(x.startswith(".") for x in p.parts)))
+        elif path.is_file():
+            files.append(path)
+        else:
+            raise ConfigError(f"no such file: {name}")
+        for file in files:
+            try:
+                file.relative_to(project.root)
+            except ValueError as err:
+                raise ConfigError(f"{name} is outside the project at {project.root}") from err
+    return files
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from .pipeline import check_pages
+
+    project = _project()
+    if args.paths:
+        loaded = load(project, _entry_paths(project, args.paths))
+        problems = list(loaded.problems)
+    else:
+        loaded = load(project)
+        problems = sorted([*loaded.problems, *check_pages(project)], key=Problem.sort_key)
+    return report(problems, loaded.files, args.format, args.strict)
+
+
+def cmd_generate(args: argparse.Namespace) -> int:
+    from .emit import emit
+    from .pipeline import generate, hand_written
+
+    project = _project()
+    files, loaded = generate(project)
+    if files is None:
+        return report(loaded.problems, loaded.files, "text", False)
+    out = Path(args.out)
+    stats = emit({**hand_written(project), **files}, out)
+    print(
+        f"{len(stats.written)} written, {stats.unchanged} unchanged, {len(stats.removed)} removed in {out}"
+    )
+    return EXIT_OK
+
+
+def _check_first(project: Project) -> int | None:
+    """Validate before handing over to MkDocs, so errors read the same as `digest check`."""
+    from .pipeline import check_pages
+
+    loaded = load(project)
+    problems = sorted([*loaded.problems, *check_pages(project)], key=Problem.sort_key)
+    if any(p.severity == "error" for p in problems):
+        return report(problems, loaded.files, "text", False)
+    return None
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    from .mkdocs_plugin import build_site
+
+    project = _project()
+    failed = _check_first(project)
+    if failed is not None:
+        return failed
+    try:
+        target = build_site(project.root, Path(args.site_dir) if args.site_dir else None)
+    except SystemExit as err:  # MkDocs' Abort: strict-mode warnings, already logged
+        print(f"build failed: {err}", file=sys.stderr)
+        return EXIT_PROBLEMS
+    print(f"built {target}")
+    return EXIT_OK
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from .mkdocs_plugin import serve_site
+
+    project = _project()
+    failed = _check_first(project)
+    if failed is not None:
+        return failed
+    try:
+        serve_site(project.root, args.dev_addr)
+    except SystemExit as err:
+        print(f"serve stopped: {err}", file=sys.stderr)
+        return EXIT_PROBLEMS
+    return EXIT_OK
+
+
+def cmd_new(args: argparse.Namespace) -> int:
+    from .new import new_entry
+
+    return new_entry(_project(), args)
+
+
+def parser() -> argparse.ArgumentParser:
+    main = argparse.ArgumentParser(prog="digest", description="Build and check a static-site news digest.")
+    sub = main.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    new = sub.add_parser("new", help="start a new entry from the template")
+    new.add_argument("--title")
+    new.add_argument("--date", help="YYYY-MM-DD (default: today)")
+    new.add_argument("--actor", action="append", dest="actors", metavar="NAME", help="repeat for several")
+    new.add_argument("--topic", action="append", dest="topics", metavar="NAME", help="repeat for several")
+    new.add_argument("--publisher", help="the source's publisher")
+    new.add_argument("--url", help="the source's URL (http or https)")
+    new.add_argument("--summary", help="one plain-text paragraph, at most 500 characters")
+    new.add_argument("--no-input", action="store_true", help="never prompt; fail if something is missing")
+    new.set_defaults(func=cmd_new)
+
+    check = sub.add_parser("check", help="validate entries and the taxonomy")
+    check.add_argument("paths", nargs="*", help="entry files or folders (default: all of content/)")
+    check.add_argument("--format", choices=("text", "github"), default="text")
+    check.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    check.set_defaults(func=cmd_check)
+
+    gen = sub.add_parser("generate", help="write the generated pages to a folder")
+    gen.add_argument("--out", required=True, metavar="DIR")
+    gen.set_defaults(func=cmd_generate)
+
+    build = sub.add_parser("build", help="check, generate and build the site (strict)")
+    build.add_argument("--site-dir", help="output folder (default: site/)")
+    build.set_defaults(func=cmd_build)
+
+    serve = sub.add_parser("serve", help="live preview")
+    serve.add_argument("--dev-addr", default="127.0.0.1:8000", metavar="HOST:PORT")
+    serve.set_defaults(func=cmd_serve)
+    return main
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
+    args = parser().parse_args(argv)
+    try:
+        code: int = args.func(args)
+    except ConfigError as err:
+        print(f"digest: error: {err}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        return 130
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,113 @@
+"""Stage 4, group: pure functions from the digest to the lists the pages show.
+
+Every function keeps the digest's order (newest first, slug as tiebreak) or sorts with
+an explicit key, so output never depends on set or dict iteration order.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from .model import Digest, Entry, Term
+
+
+@dataclass(frozen=True, slots=True)
+class Week:
+    """An ISO week that has entries: `2026-W20`, its Monday and Sunday, its entries."""
+
+    key: str
+    start: dt.date
+    end: dt.date
+    entries: tuple[Entry, ...]
+
+    @property
+    def url(self) -> str:
+        return f"weekly/{self.key}/"
+
+
+@dataclass(frozen=True, slots=True)
+class Month:
+    year: int
+    month: int
+    entries: tuple[Entry, ...]
+
+    @property
+    def url(self) -> str:
+        return f"archive/{self.year}/{self.month:02d}/"
+
+
+def by_term(digest: Digest, facet: str) -> dict[str, tuple[Entry, ...]]:
+    """Term key -> its entries, newest first; every term present, even when unused."""
+    lists: dict[str, list[Entry]] = {term.key: [] for term in digest.terms_of(facet)}
+    for entry in digest.entries:
+        for key in entry.terms_of(facet):
+            lists[key].append(entry)
+    return {key: tuple(entries) for key, entries in lists.items()}
+
+
+def terms_by_count(digest: Digest, facet: str) -> list[tuple[Term, int]]:
+    """Terms with their entry counts, most used first, then by name."""
+    counts = by_term(digest, facet)
+    pairs = [(digest.term(facet, key), len(entries)) for key, entries in counts.items()]
+    return sorted(pairs, key=lambda pair: (-pair[1], pair[0].name.casefold(), pair[0].key))
+
+
+def by_week(entries: Sequence[Entry]) -> tuple[Week, ...]:
+    """ISO weeks that have entries, newest first."""
+    groups: dict[str, list[Entry]] = {}
+    for entry in entries:
+        groups.setdefault(entry.week, []).append(entry)
+    weeks = []
+    for key, members in groups.items():
+        year, week = key.split("-W")
+        start = dt.date.fromisocalendar(int(year), int(week), 1)
+        weeks.append(Week(key, start, start + dt.timedelta(days=6), tuple(members)))
+    return tuple(sorted(weeks, key=lambda w: w.key, reverse=True))
+
+
+def by_month(entries: Sequence[Entry]) -> tuple[Month, ...]:
+    """Calendar months that have entries, newest first."""
+    groups: dict[tuple[int, int], list[Entry]] = {}
+    for entry in entries:
+        groups.setdefault((entry.date.year, entry.date.month), []).append(entry)
+    return tuple(
+        Month(year, month, tuple(groups[(year, month)]))
+        for year, month in sorted(groups, reverse=True)
+    )
+
+
+def by_primary_topic(digest: Digest, entries: Sequence[Entry], facet: str) -> list[tuple[Term, tuple[Entry, ...]]]:
+    """Group entries under their first term of `facet`; largest group first.
+
+    An entry appears once, under the term its author listed first, so a weekly issue
+    never repeats a story.
+    """
+    groups: dict[str, list[Entry]] = {}
+    for entry in entries:
+        keys = entry.terms_of(facet)
+        if keys:
+            groups.setdefault(keys[0], []).append(entry)
+    order = sorted(groups, key=lambda k: (-len(groups[k]), digest.term(facet, k).name.casefold(), k))
+    return [(digest.term(facet, key), tuple(groups[key])) for key in order]
+
+
+def paginate(items: Sequence[Entry], size: int) -> list[tuple[Entry, ...]]:
+    """Split into pages of `size`; an empty list still makes one (empty) page."""
+    if not items:
+        return [()]
+    return [tuple(items[i : i + size]) for i in range(0, len(items), size)]
+
+
+def co_occurring(digest: Digest, entries: Sequence[Entry], facet: str, exclude: str | None = None) -> list[tuple[Term, int]]:
+    """Terms of `facet` that appear in `entries`, with counts, most frequent first."""
+    counts: dict[str, int] = {}
+    for entry in entries:
+        for key in entry.terms_of(facet):
+            if key != exclude:
+                counts[key] = counts.get(key, 0) + 1
+    return sorted(
+        ((digest.term(facet, k), n) for k, n in counts.items()),
+        key=lambda pair: (-pair[1], pair[0].name.casefold(), pair[0].key),
+    )

@@ -1,0 +1,123 @@
+"""Everything MkDocs-specific, in one small module: the plugin, build and serve.
+
+MkDocs 1.6.1 is final; keeping its API here means moving to ProperDocs or Zensical
+touches this file only. The plugin runs the generator in `on_config` (so a content
+error stops the build before MkDocs reads anything) and adds the generated pages as
+virtual files in `on_files`; `on_serve` watches all of content/ for live preview.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from mkdocs.commands.build import build as mkdocs_build
+from mkdocs.commands.serve import serve as mkdocs_serve
+from mkdocs.config import config_options, load_config
+from mkdocs.config.base import Config
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.exceptions import Abort
+from mkdocs.livereload import LiveReloadServer
+from mkdocs.plugins import BasePlugin
+from mkdocs.structure.files import File, Files, InclusionLevel
+
+from .config import Project, project_from
+from .pipeline import Files as GeneratedFiles
+from .pipeline import generate
+
+log = logging.getLogger("mkdocs.plugins.digest")
+
+
+class DigestOptions(Config):
+    content = config_options.Type(str, default="content")
+    page_size = config_options.Type(int, default=20)
+    home_entries = config_options.Type(int, default=10)
+    feed_items = config_options.Type(int, default=50)
+    facets = config_options.Type(list, default=[])
+
+
+class DigestPlugin(BasePlugin[DigestOptions]):
+    def __init__(self) -> None:
+        self.project: Project | None = None
+        self.generated: GeneratedFiles = {}
+
+    def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
+        root = Path(config.config_file_path).resolve().parent
+        options = {key: self.config[key] for key in self.config}
+        raw: dict[str, Any] = {
+            "site_name": config.site_name,
+            "site_url": config.site_url,
+            "site_description": config.site_description,
+        }
+        self.project = project_from(root, raw, options)
+        files, loaded = generate(self.project)
+        for problem in loaded.problems:
+            (log.error if problem.severity == "error" else log.debug)(problem.format())
+        if files is None:
+            raise Abort(f"digest: {loaded.errors} content error(s); run `digest check` for the list")
+        self.generated = files
+        return config
+
+    def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:
+        for path in sorted(self.generated):
+            if files.get_file_from_path(path) is None:
+                files.append(
+                    File.generated(config, path, content=self.generated[path], inclusion=InclusionLevel.NOT_IN_NAV)
+                )
+        return files
+
+    def on_serve(self, server: LiveReloadServer, *, config: MkDocsConfig, builder: Any) -> LiveReloadServer:
+        if self.project is not None:
+            server.watch(str(self.project.content_dir))
+        return server
+
+
+def _quiet_logging() -> None:
+    """MkDocs logs through `mkdocs`; show warnings and errors as plain lines."""
+    logger = logging.getLogger("mkdocs")
+    if not any(getattr(h, "_digest", False) for h in logger.handlers):
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(levelname)s - %(message)s"))
+        handler._digest = True  # type: ignore[attr-defined]
+        logger.addHandler(handler)
+    logger.setLevel(logging.WARNING)
+    os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
+
+
+def build_site(root: Path, site_dir: Path | None = None) -> Path:
+    """Strict build into a temporary folder, then swap it into place.
+
+    An interrupted or failed build leaves the previous site untouched.
+    """
+    _quiet_logging()
+    target = (site_dir or root / "site").resolve()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".site-build-", dir=target.parent))
+    try:
+        config = load_config(str(root / "mkdocs.yml"), strict=True, site_dir=str(staging))
+        config.plugins.on_startup(command="build", dirty=False)
+        try:
+            mkdocs_build(config)
+        finally:
+            config.plugins.on_shutdown()
+        old = target.with_name(f".{target.name}-old")
+        if old.exists():
+            shutil.rmtree(old)
+        if target.exists():
+            os.replace(target, old)
+        os.replace(staging, target)
+        shutil.rmtree(old, ignore_errors=True)
+    finally:
+        if staging.exists():
+            shutil.rmtree(staging, ignore_errors=True)
+    return target
+
+
+def serve_site(root: Path, dev_addr: str = "127.0.0.1:8000") -> None:
+    _quiet_logging()
+    logging.getLogger("mkdocs").setLevel(logging.INFO)
+    mkdocs_serve(config_file=str(root / "mkdocs.yml"), livereload=True, dev_addr=dev_addr)

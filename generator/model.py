@@ -1,0 +1,155 @@
+"""The digest's model: immutable records built once, after validation.
+
+Later stages (group, render) only ever see these types, never raw YAML.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One finding of the checker, printed as `path:line:col: severity: field: message`."""
+
+    path: str
+    line: int
+    col: int
+    field: str
+    message: str
+    severity: str = "error"  # "error" | "warning"
+
+    def sort_key(self) -> tuple[str, int, int, str, str]:
+        return (self.path, self.line, self.col, self.field, self.message)
+
+    def format(self) -> str:
+        where = f"{self.path}:{self.line}:{self.col}"
+        label = f"{self.field}: " if self.field else ""
+        return f"{where}: {self.severity}: {label}{self.message}"
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    publisher: str
+    title: str | None = None
+    url: str | None = None
+    date: dt.date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Correction:
+    date: dt.date
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One curated story. `slug` and `year` make its URL; the title never does."""
+
+    slug: str
+    path: str  # the source file, relative to the project root
+    title: str
+    date: dt.date
+    published: dt.datetime  # aware UTC; midnight UTC for calendar dates
+    summary: str
+    body: str  # Markdown, as written
+    terms: tuple[tuple[str, tuple[str, ...]], ...]  # (facet key, term keys) in facet order
+    sources: tuple[Source, ...]
+    updated: dt.date | None = None
+    corrections: tuple[Correction, ...] = ()
+    draft: bool = False
+
+    @property
+    def year(self) -> int:
+        return self.date.year
+
+    @property
+    def url(self) -> str:
+        """Site path of the entry page, with directory URLs."""
+        return f"entries/{self.date.year}/{self.slug}/"
+
+    @property
+    def week(self) -> str:
+        iso = self.date.isocalendar()
+        return f"{iso.year}-W{iso.week:02d}"
+
+    def terms_of(self, facet: str) -> tuple[str, ...]:
+        for key, values in self.terms:
+            if key == facet:
+                return values
+        return ()
+
+
+@dataclass(frozen=True, slots=True)
+class Term:
+    """An actor, a topic, or a term of any other configured facet."""
+
+    facet: str
+    key: str
+    name: str
+    description: str
+    aliases: tuple[str, ...] = ()
+    kind: str | None = None
+    country: str | None = None
+
+    @property
+    def url(self) -> str:
+        return f"{self.facet}/{self.key}/"
+
+
+@dataclass(frozen=True, slots=True)
+class Facet:
+    """A way of classifying entries (actors, topics ...): data, not code."""
+
+    key: str  # front-matter field and URL segment, e.g. "actors"
+    title: str  # "Actors"
+    singular: str  # "actor"
+    file: str  # taxonomy file inside content/, e.g. "actors.yml"
+    kinds: tuple[str, ...] = ()  # allowed `kind` values; empty: the field is not allowed
+    country: bool = False  # whether terms may carry an ISO 3166-1 alpha-2 country
+
+
+@dataclass(frozen=True, slots=True)
+class Digest:
+    """Everything the renderers need: published entries, newest first, and every term."""
+
+    entries: tuple[Entry, ...]
+    facets: tuple[Facet, ...]
+    terms: tuple[tuple[str, tuple[Term, ...]], ...]  # (facet key, terms in file order)
+    _index: dict[tuple[str, str], Term] = field(default_factory=dict, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        for facet_key, terms in self.terms:
+            for term in terms:
+                self._index[(facet_key, term.key)] = term
+
+    def term(self, facet: str, key: str) -> Term:
+        return self._index[(facet, key)]
+
+    def terms_of(self, facet: str) -> tuple[Term, ...]:
+        for key, terms in self.terms:
+            if key == facet:
+                return terms
+        return ()
+
+
+DEFAULT_FACETS: tuple[Facet, ...] = (
+    Facet(
+        key="actors",
+        title="Actors",
+        singular="actor",
+        file="actors.yml",
+        kinds=(
+            "state",
+            "government-body",
+            "company",
+            "research-lab",
+            "think-tank",
+            "international-body",
+            "person",
+        ),
+        country=True,
+    ),
+    Facet(key="topics", title="Topics", singular="topic", file="topics.yml"),
+)

@@ -1,0 +1,72 @@
+"""The whole generator in one call: load, then render pages and copy the site's assets.
+
+The result is a `{docs path: content}` mapping, the same for `mkdocs build`,
+`mkdocs serve` and `digest generate --out DIR`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .config import Project
+from .load import Loaded, load
+from .read import decode, split_front_matter
+from .render import render_pages
+from .validate import Report, check_markdown
+
+Files = dict[str, str | bytes]
+ASSETS = ("digest.css",)
+
+
+def pages_dir(project: Project) -> Path:
+    """Hand-written pages (about ...): MkDocs' docs_dir, copied as they are."""
+    return project.content_dir / "pages"
+
+
+def check_pages(project: Project) -> list:  # type: ignore[type-arg]
+    """Hand-written pages follow the entries' rule: Markdown only, no raw HTML."""
+    report = Report()
+    folder = pages_dir(project)
+    for file in sorted(folder.rglob("*.md")) if folder.is_dir() else []:
+        path = file.relative_to(project.root).as_posix()
+        text, problems = decode(file.read_bytes(), path)
+        report.problems.extend(problems)
+        if text is None:
+            continue
+        if text.startswith("---\n"):
+            _, _, body, body_line, _ = split_front_matter(text, path)
+        else:
+            body, body_line = text, 1
+        check_markdown(report, path, body, body_line)
+    return report.problems
+
+
+def asset_files() -> Files:
+    folder = Path(__file__).parent / "assets"
+    return {f"assets/{name}": (folder / name).read_bytes() for name in ASSETS}
+
+
+def generate(project: Project) -> tuple[Files | None, Loaded]:
+    """Validate everything, then render; no files when there is any error."""
+    loaded = load(project)
+    extra = check_pages(project)
+    if extra:
+        problems = tuple(sorted((*loaded.problems, *extra), key=lambda p: p.sort_key()))
+        loaded = Loaded(None, problems, loaded.files)
+    if loaded.digest is None:
+        return None, loaded
+    files: Files = dict(render_pages(project, loaded.digest))
+    files.update(asset_files())
+    return files, loaded
+
+
+def hand_written(project: Project) -> Files:
+    """The hand-written pages, for a self-contained `digest generate --out DIR`."""
+    folder = pages_dir(project)
+    if not folder.is_dir():
+        return {}
+    return {
+        file.relative_to(folder).as_posix(): file.read_bytes()
+        for file in sorted(folder.rglob("*"))
+        if file.is_file() and not any(p.startswith(".") for p in file.relative_to(folder).parts)
+    }

@@ -1,0 +1,376 @@
+"""Stage 5, render: pure functions from the digest to `{docs path: Markdown text}`.
+
+Generated pages are Markdown files whose structure is raw HTML blocks built from
+escaped values, so MkDocs, ProperDocs or Zensical can all render them. Only entry bodies
+(already checked to hold no raw HTML) are passed through as Markdown.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import yaml
+
+from .config import Project
+from .group import Month, Week, by_month, by_primary_topic, by_term, by_week, co_occurring, paginate, terms_by_count
+from .html import esc, link, long_date, month_name, rel, time
+from .model import Digest, Entry, Facet, Term
+
+Pages = dict[str, str]
+
+KIND_LABELS = {
+    "state": "State",
+    "government-body": "Government body",
+    "company": "Company",
+    "research-lab": "Research lab",
+    "think-tank": "Think tank",
+    "international-body": "International body",
+    "person": "Person",
+}
+
+
+def front_matter(title: str, description: str = "", *, search: bool = True, hide: Sequence[str] = ()) -> str:
+    """YAML front matter for a generated page; yaml.safe_dump quotes whatever needs it."""
+    meta: dict[str, Any] = {"title": title}
+    if description:
+        meta["description"] = description
+    if not search:
+        meta["search"] = {"exclude": True}
+    if hide:
+        meta["hide"] = list(hide)
+    dumped = yaml.safe_dump(meta, allow_unicode=True, sort_keys=False, width=10_000)
+    return f"---\n{dumped}---\n\n"
+
+
+def source_path(url: str) -> str:
+    """Docs file for a site path: `topics/x/` -> `topics/x/index.md`, `` -> `index.md`."""
+    return f"{url}index.md"
+
+
+# --- fragments ------------------------------------------------------------------------
+
+
+def chips(digest: Digest, page: str, entry: Entry) -> str:
+    parts = []
+    for facet in digest.facets:
+        for key in entry.terms_of(facet.key):
+            term = digest.term(facet.key, key)
+            parts.append(link(page, term.url, term.name, f"digest-chip digest-chip--{facet.key}"))
+    return f'<p class="digest-chips">{" ".join(parts)}</p>' if parts else ""
+
+
+def card(digest: Digest, page: str, entry: Entry) -> str:
+    """One entry in a list: date, title, summary, term chips."""
+    return (
+        '<div class="digest-card">'
+        f'<p class="digest-card__date">{time(entry.date)}</p>'
+        f'<h3 class="digest-card__title">{link(page, entry.url, entry.title)}</h3>'
+        f'<p class="digest-card__summary">{esc(entry.summary)}</p>'
+        f"{chips(digest, page, entry)}"
+        "</div>"
+    )
+
+
+def card_list(digest: Digest, page: str, entries: Sequence[Entry], *, exclude: bool = True) -> str:
+    """Cards in a block; `exclude` keeps repeated summaries out of the search index."""
+    attr = " data-search-exclude" if exclude else ""
+    if not entries:
+        return f'<div class="digest-cards"{attr}><p class="digest-empty">No entries yet.</p></div>'
+    return f'<div class="digest-cards"{attr}>' + "".join(card(digest, page, e) for e in entries) + "</div>"
+
+
+def pager(page: str, base: str, number: int, total: int) -> str:
+    if total <= 1:
+        return ""
+
+    def url(n: int) -> str:
+        return base if n == 1 else f"{base}page/{n}/"
+
+    parts = []
+    if number > 1:
+        parts.append(f'<a rel="prev" href="{esc(rel(page, url(number - 1)))}">Newer</a>')
+    parts.append(f'<span class="digest-pager__count">Page {number} of {total}</span>')
+    if number < total:
+        parts.append(f'<a rel="next" href="{esc(rel(page, url(number + 1)))}">Older</a>')
+    return f'<nav class="digest-pager" aria-label="Pages">{" ".join(parts)}</nav>'
+
+
+def paged(
+    digest: Digest,
+    base: str,
+    entries: Sequence[Entry],
+    size: int,
+    first: str,
+    title: str,
+    description: str,
+    *,
+    searchable: bool = True,
+) -> Pages:
+    """A paginated list at `base`, `base/page/2/` ...; at most the first page is searchable."""
+    pages: Pages = {}
+    chunks = paginate(entries, size)
+    for number, chunk in enumerate(chunks, start=1):
+        url = base if number == 1 else f"{base}page/{number}/"
+        heading = title if number == 1 else f"{title} (page {number})"
+        intro = first if number == 1 else f'<div class="digest-head"><h1>{esc(heading)}</h1></div>'
+        body = intro + "\n" + card_list(digest, url, chunk) + "\n" + pager(url, base, number, len(chunks))
+        pages[source_path(url)] = front_matter(heading, description, search=searchable and number == 1, hide=["toc"]) + body + "\n"
+    return pages
+
+
+def term_list(page: str, pairs: Sequence[tuple[Term, int]], cls: str) -> str:
+    items = "".join(
+        f'<li>{link(page, term.url, term.name)} <span class="digest-count">{count}</span></li>'
+        for term, count in pairs
+    )
+    return f'<ul class="{esc(cls)}">{items}</ul>'
+
+
+# --- pages ----------------------------------------------------------------------------
+
+
+def entry_page(digest: Digest, entry: Entry) -> Pages:
+    page = entry.url
+    dates = f'<span class="digest-meta__date">{time(entry.date)}</span>'
+    if entry.updated:
+        dates += f' <span class="digest-meta__updated">Updated {time(entry.updated)}</span>'
+    rows = []
+    for facet in digest.facets:
+        keys = entry.terms_of(facet.key)
+        if keys:
+            links = ", ".join(link(page, digest.term(facet.key, k).url, digest.term(facet.key, k).name) for k in keys)
+            rows.append(f'<p class="digest-meta__terms digest-meta__{esc(facet.key)}"><span class="digest-label">{esc(facet.title)}:</span> {links}</p>')
+    sources = "".join(source_item(s) for s in entry.sources)
+    corrections = ""
+    if entry.corrections:
+        notes = "".join(
+            f'<li>{time(c.date)}: {esc(c.text)}</li>' for c in entry.corrections
+        )
+        corrections = f'<div class="digest-corrections" role="note"><h2 id="corrections">Corrections</h2><ul>{notes}</ul></div>'
+    header = (
+        '<div class="digest-entry__header">'
+        f"<h1>{esc(entry.title)}</h1>"
+        f'<p class="digest-meta">{dates}</p>'
+        + "".join(rows)
+        + f'<p class="digest-summary">{esc(entry.summary)}</p>'
+        + "</div>"
+    )
+    sources_block = f'<div class="digest-sources"><h2 id="sources">Sources</h2><ul>{sources}</ul></div>'
+    text = (
+        front_matter(entry.title, entry.summary)
+        + header
+        + "\n\n"
+        + sources_block
+        + "\n\n"
+        + (corrections + "\n\n" if corrections else "")
+        + '<div class="digest-writeup-label"><h2 id="write-up">What happened</h2></div>\n\n'
+        + entry.body
+    )
+    return {f"entries/{entry.year}/{entry.slug}.md": text}
+
+
+def source_item(source: Any) -> str:
+    parts = [f'<span class="digest-source__publisher">{esc(source.publisher)}</span>']
+    if source.title:
+        title = esc(source.title)
+        if source.url:
+            title = f'<a href="{esc(source.url)}" rel="nofollow noopener">{title}</a>'
+        parts.append(f"<cite>{title}</cite>")
+    elif source.url:
+        parts.append(f'<a href="{esc(source.url)}" rel="nofollow noopener">{esc(source.url)}</a>')
+    if source.date:
+        parts.append(time(source.date))
+    return f'<li class="digest-source">{", ".join(parts)}</li>'
+
+
+def term_page(project: Project, digest: Digest, facet: Facet, term: Term, entries: Sequence[Entry]) -> Pages:
+    base = term.url
+    facts = []
+    if term.kind:
+        facts.append(f'<span class="digest-term__kind">{esc(KIND_LABELS.get(term.kind, term.kind))}</span>')
+    if term.country:
+        facts.append(f'<span class="digest-term__country">{esc(term.country)}</span>')
+    facts.append(f'<span class="digest-count">{len(entries)} {"entry" if len(entries) == 1 else "entries"}</span>')
+    aliases = ""
+    if term.aliases:
+        aliases = '<p class="digest-term__aliases"><span class="digest-label">Also known as:</span> ' + ", ".join(
+            f"<span lang=\"{'zh' if _is_cjk(a) else 'en'}\">{esc(a)}</span>" for a in term.aliases
+        ) + "</p>"
+    related = []
+    for other in digest.facets:
+        pairs = co_occurring(digest, entries, other.key, exclude=term.key if other.key == facet.key else None)[:10]
+        if pairs:
+            label = f"Often with these {other.key}" if other.key == facet.key else other.title
+            related.append(
+                f'<div class="digest-related-terms"><h2>{esc(label)}</h2>'
+                + term_list(base, pairs, "digest-term-list")
+                + "</div>"
+            )
+    intro = (
+        '<div class="digest-head digest-term">'
+        f'<p class="digest-kicker">{link(base, facet.key + "/", facet.title)}</p>'
+        f"<h1>{esc(term.name)}</h1>"
+        f'<p class="digest-term__facts">{" · ".join(facts)}</p>'
+        f'<p class="digest-term__description">{esc(term.description)}</p>'
+        f"{aliases}"
+        "</div>\n"
+        + "".join(related)
+        + f'\n<div class="digest-section"><h2>Entries</h2></div>'
+    )
+    return paged(digest, base, entries, project.page_size, intro, term.name, term.description)
+
+
+def facet_index(digest: Digest, facet: Facet) -> Pages:
+    page = f"{facet.key}/"
+    pairs = terms_by_count(digest, facet.key)
+    rows = "".join(
+        '<div class="digest-term-card">'
+        f"<h3>{link(page, term.url, term.name)}</h3>"
+        f'<p class="digest-term-card__meta">{esc(KIND_LABELS.get(term.kind, term.kind)) + " · " if term.kind else ""}'
+        f'{count} {"entry" if count == 1 else "entries"}</p>'
+        f"<p>{esc(term.description)}</p>"
+        "</div>"
+        for term, count in pairs
+    )
+    body = (
+        f'<div class="digest-head"><h1>{esc(facet.title)}</h1>'
+        f"<p>Every {esc(facet.singular)} in the digest, the most covered first.</p></div>\n"
+        f'<div class="digest-term-cards">{rows}</div>\n'
+    )
+    return {source_path(page): front_matter(facet.title, f"Every {facet.singular} in the digest.", search=False, hide=["toc"]) + body}
+
+
+def week_label(week: Week) -> str:
+    return f"Week {week.key[-2:]}, {long_date(week.start)} to {long_date(week.end)}"
+
+
+def weekly_pages(project: Project, digest: Digest, weeks: Sequence[Week]) -> Pages:
+    pages: Pages = {}
+    for index, week in enumerate(weeks):
+        page = week.url
+        newer = weeks[index - 1] if index > 0 else None
+        older = weeks[index + 1] if index + 1 < len(weeks) else None
+        nav = []
+        if older:
+            nav.append(f'<a rel="prev" href="{esc(rel(page, older.url))}">Previous week ({esc(older.key)})</a>')
+        if newer:
+            nav.append(f'<a rel="next" href="{esc(rel(page, newer.url))}">Next week ({esc(newer.key)})</a>')
+        nav_html = f'<nav class="digest-pager digest-weeknav" aria-label="Weeks">{" ".join(nav)}</nav>' if nav else ""
+        sections = []
+        for term, members in by_primary_topic(digest, week.entries, _topic_facet(digest)):
+            sections.append(
+                f'<div class="digest-week-topic"><h2>{link(page, term.url, term.name)}</h2></div>\n'
+                + card_list(digest, page, members)
+            )
+        title = f"Weekly issue {week.key}"
+        count = len(week.entries)
+        body = (
+            f'<div class="digest-head"><p class="digest-kicker">{link(page, "weekly/", "Weekly issues")}</p>'
+            f"<h1>{esc(title)}</h1>"
+            f"<p>{esc(long_date(week.start))} to {esc(long_date(week.end))}: {count} {'entry' if count == 1 else 'entries'}.</p></div>\n"
+            + nav_html
+            + "\n"
+            + "\n".join(sections)
+            + "\n"
+            + nav_html
+            + "\n"
+        )
+        pages[source_path(page)] = front_matter(title, week_label(week), search=False, hide=["toc"]) + body
+    rows = "".join(
+        f'<li>{link("weekly/", w.url, w.key)} <span class="digest-week-range">{esc(long_date(w.start))} to {esc(long_date(w.end))}</span> '
+        f'<span class="digest-count">{len(w.entries)}</span></li>'
+        for w in weeks
+    )
+    index_body = (
+        '<div class="digest-head"><h1>Weekly issues</h1>'
+        "<p>One issue per ISO week (Monday to Sunday) that has entries, newest first.</p></div>\n"
+        f'<ul class="digest-week-list">{rows}</ul>\n'
+    )
+    pages["weekly/index.md"] = front_matter("Weekly issues", "The digest week by week.", search=False, hide=["toc"]) + index_body
+    return pages
+
+
+def _topic_facet(digest: Digest) -> str:
+    """Weekly issues group by topic; a digest without a `topics` facet uses its last one."""
+    keys = [f.key for f in digest.facets]
+    return "topics" if "topics" in keys else keys[-1]
+
+
+def archive_pages(project: Project, digest: Digest, months: Sequence[Month]) -> Pages:
+    pages: Pages = {}
+    years: dict[int, list[Month]] = {}
+    for month in months:
+        years.setdefault(month.year, []).append(month)
+    blocks = []
+    for year in sorted(years, reverse=True):
+        total = sum(len(m.entries) for m in years[year])
+        items = "".join(
+            f'<li>{link("archive/", m.url, month_name(m.year, m.month))} <span class="digest-count">{len(m.entries)}</span></li>'
+            for m in years[year]
+        )
+        blocks.append(f'<div class="digest-archive-year"><h2 id="y{year}">{year} <span class="digest-count">{total}</span></h2><ul>{items}</ul></div>')
+    body = (
+        '<div class="digest-head"><h1>Archive</h1><p>Every entry, by year and month.</p></div>\n'
+        + "\n".join(blocks)
+        + "\n"
+    )
+    pages["archive/index.md"] = front_matter("Archive", "Every entry by year and month.", search=False, hide=["toc"]) + body
+    for month in months:
+        title = month_name(month.year, month.month)
+        intro = f'<div class="digest-head"><p class="digest-kicker">{link(month.url, "archive/", "Archive")}</p><h1>{esc(title)}</h1></div>'
+        description = f"Entries from {title}."
+        pages.update(paged(digest, month.url, month.entries, project.page_size, intro, title, description, searchable=False))
+    return pages
+
+
+def home_page(project: Project, digest: Digest, weeks: Sequence[Week]) -> Pages:
+    page = ""
+    parts = [f'<div class="digest-head digest-home"><h1>{esc(project.site_name)}</h1>']
+    if project.site_description:
+        parts.append(f'<p class="digest-lede">{esc(project.site_description)}</p>')
+    parts.append("</div>")
+    if weeks:
+        week = weeks[0]
+        count = len(week.entries)
+        topics = by_primary_topic(digest, week.entries, _topic_facet(digest))[:3]
+        topic_text = ", ".join(esc(t.name) for t, _ in topics)
+        parts.append(
+            '<div class="digest-week-box"><h2>This week\'s issue</h2>'
+            f'<p>{link(page, week.url, week_label(week))}: {count} {"story" if count == 1 else "stories"}'
+            + (f", on {topic_text}" if topic_text else "")
+            + ".</p></div>"
+        )
+    parts.append('<div class="digest-section"><h2>Latest entries</h2></div>')
+    parts.append(card_list(digest, page, digest.entries[: project.home_entries]))
+    parts.append(f'<p class="digest-more">{link(page, "archive/", "All entries in the archive")}</p>')
+    for facet in digest.facets:
+        pairs = [p for p in terms_by_count(digest, facet.key) if p[1]][:12]
+        parts.append(
+            f'<div class="digest-glance"><h2>{esc(facet.title)} at a glance</h2>'
+            + term_list(page, pairs, "digest-term-list")
+            + f'<p>{link(page, facet.key + "/", "All " + facet.key)}</p></div>'
+        )
+    body = "\n".join(parts) + "\n"
+    return {"index.md": front_matter(project.site_name, project.site_description, search=False, hide=["toc"]) + body}
+
+
+def _is_cjk(text: str) -> bool:
+    return any("\u3400" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff" for ch in text)
+
+
+def render_pages(project: Project, digest: Digest) -> Pages:
+    """Every generated Markdown page of the site."""
+    pages: Pages = {}
+    weeks = by_week(digest.entries)
+    pages.update(home_page(project, digest, weeks))
+    for entry in digest.entries:
+        pages.update(entry_page(digest, entry))
+    for facet in digest.facets:
+        pages.update(facet_index(digest, facet))
+        lists = by_term(digest, facet.key)
+        for term in digest.terms_of(facet.key):
+            pages.update(term_page(project, digest, facet, term, lists[term.key]))
+    pages.update(weekly_pages(project, digest, weeks))
+    pages.update(archive_pages(project, digest, by_month(digest.entries)))
+    return pages

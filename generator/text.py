@@ -1,0 +1,63 @@
+"""Small text helpers shared by the reader and the validator."""
+
+from __future__ import annotations
+
+import difflib
+import re
+import unicodedata
+from collections.abc import Iterable
+
+# C0 controls except tab and newline, DEL, C1 controls, bidirectional embeddings,
+# overrides and isolates, and the non-characters U+FFFE/U+FFFF. Any of them can hide or
+# reorder text in a page, a feed reader or a terminal.
+_FORBIDDEN = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ufffe\uffff\ud800-\udfff]"
+)
+
+_NAMES = {
+    "\u202a": "LEFT-TO-RIGHT EMBEDDING",
+    "\u202b": "RIGHT-TO-LEFT EMBEDDING",
+    "\u202c": "POP DIRECTIONAL FORMATTING",
+    "\u202d": "LEFT-TO-RIGHT OVERRIDE",
+    "\u202e": "RIGHT-TO-LEFT OVERRIDE",
+    "\u2066": "LEFT-TO-RIGHT ISOLATE",
+    "\u2067": "RIGHT-TO-LEFT ISOLATE",
+    "\u2068": "FIRST STRONG ISOLATE",
+    "\u2069": "POP DIRECTIONAL ISOLATE",
+}
+
+
+def forbidden_char(text: str) -> tuple[int, str] | None:
+    """Return (index, description) of the first character we refuse to publish."""
+    match = _FORBIDDEN.search(text)
+    if match is None:
+        return None
+    char = match.group()
+    name = _NAMES.get(char) or unicodedata.name(char, "control character")
+    return match.start(), f"U+{ord(char):04X} {name}"
+
+
+def nfc(text: str) -> str:
+    return unicodedata.normalize("NFC", text)
+
+
+def fold(text: str) -> str:
+    """The form used to match a term reference: case- and width-insensitive."""
+    return unicodedata.normalize("NFKC", text).casefold().strip()
+
+
+def did_you_mean(word: str, candidates: Iterable[str]) -> str:
+    """` (did you mean 'x'?)`, or an empty string when nothing is close."""
+    pool = sorted(set(candidates))
+    folded = {fold(c): c for c in pool}
+    close = difflib.get_close_matches(fold(word), list(folded), n=1, cutoff=0.6)
+    if not close:
+        return ""
+    return f" (did you mean '{folded[close[0]]}'?)"
+
+
+def position(text: str, index: int, first_line: int = 1) -> tuple[int, int]:
+    """1-based (line, col) of `index` in `text`, whose first line is `first_line`."""
+    line = text.count("\n", 0, index)
+    start = text.rfind("\n", 0, index) + 1
+    return first_line + line, index - start + 1

@@ -1,0 +1,383 @@
+"""Stage 2, validate: the schema in code, one normaliser per field.
+
+Every problem in every file is collected; the caller fails once. Normalisers take a
+located YAML node and return a clean value or add a Problem naming the field.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .model import Correction, Entry, Facet, Problem, Source, Term
+from .read import RawFile, YamlNode
+from .text import did_you_mean, fold
+
+SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+COUNTRY = re.compile(r"^[A-Z]{2}$")
+DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
+DATETIME = re.compile(
+    r"^(\d{4}-\d{2}-\d{2})[Tt ](\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)\s*(Z|z|[+-]\d{2}:?\d{2})?$"
+)
+# Raw HTML in a body: a tag, a comment or a processing instruction. Code spans and
+# fenced blocks are removed first, where angle brackets are just text.
+HTML_TAG = re.compile(r"<(?:[A-Za-z][A-Za-z0-9-]*(?:\s|/?>|$)|/[A-Za-z]|!--|\?|!\[CDATA\[|![A-Za-z])")
+FENCE = re.compile(r"^(\s*)(```|~~~)")
+CODE_SPAN = re.compile(r"(`+)(.+?)\1")
+
+SUMMARY_MAX = 500
+TITLE_MAX = 200
+ENTRY_KEYS = ("title", "date", "summary", "sources", "updated", "corrections", "draft")
+SOURCE_KEYS = ("publisher", "title", "url", "date")
+CORRECTION_KEYS = ("date", "text")
+TERM_KEYS = ("name", "description", "aliases", "kind", "country")
+
+
+@dataclass
+class Report:
+    """Problems found so far; `add` keeps the validator's code short."""
+
+    problems: list[Problem] = field(default_factory=list)
+
+    def add(self, path: str, node: YamlNode | None, name: str, message: str, severity: str = "error") -> None:
+        line, col = (node.line, node.col) if node else (1, 1)
+        self.problems.append(Problem(path, line, col, name, message, severity))
+
+    @property
+    def errors(self) -> int:
+        return sum(p.severity == "error" for p in self.problems)
+
+
+# --- scalar normalisers -------------------------------------------------------------
+
+
+def text(report: Report, path: str, node: YamlNode, name: str, *, max_len: int | None = None) -> str | None:
+    """Plain text: a string as written. `yes`, `2024` or `null` unquoted is not text."""
+    if node.kind != "scalar" or node.tag != "tag:yaml.org,2002:str":
+        hint = " (put it in quotes if it is meant as text)" if node.kind == "scalar" else ""
+        report.add(path, node, name, f"expected text, got {node.type_name}{hint}")
+        return None
+    value = " ".join(node.text.split())
+    if not value:
+        report.add(path, node, name, "must not be empty")
+        return None
+    if max_len is not None and len(value) > max_len:
+        report.add(path, node, name, f"is {len(value)} characters; at most {max_len} allowed")
+        return None
+    return value
+
+
+def date(report: Report, path: str, node: YamlNode, name: str) -> tuple[dt.date, dt.datetime] | None:
+    """A calendar date or an ISO 8601 datetime with an offset -> (local date, aware UTC)."""
+    if node.kind != "scalar" or not node.text:
+        report.add(path, node, name, f"expected a date (YYYY-MM-DD), got {node.type_name}")
+        return None
+    raw = node.text.strip()
+    if DATE.match(raw):
+        try:
+            day = dt.date.fromisoformat(raw)
+        except ValueError:
+            report.add(path, node, name, f"'{raw}' is not a real calendar date")
+            return None
+        return day, dt.datetime(day.year, day.month, day.day, tzinfo=dt.timezone.utc)
+    match = DATETIME.match(raw)
+    if not match:
+        report.add(path, node, name, f"'{raw}' is not a date (YYYY-MM-DD) or an ISO 8601 datetime")
+        return None
+    if match.group(3) is None:
+        report.add(path, node, name, f"'{raw}' has no UTC offset; add one, e.g. {raw}+00:00")
+        return None
+    try:
+        moment = dt.datetime.fromisoformat(raw.replace(" ", "T").replace("z", "Z"))
+    except ValueError:
+        report.add(path, node, name, f"'{raw}' is not a real date and time")
+        return None
+    return moment.date(), moment.astimezone(dt.timezone.utc)
+
+
+def url(report: Report, path: str, node: YamlNode, name: str) -> str | None:
+    value = text(report, path, node, name)
+    if value is None:
+        return None
+    if re.search(r"[\s\"'<>\\`]", node.text.strip()):
+        report.add(path, node, name, "a URL must not contain spaces, quotes or angle brackets")
+        return None
+    if not re.match(r"^https?://[^/?#]+", value, re.IGNORECASE):
+        report.add(path, node, name, f"'{value}' is not an http(s) URL")
+        return None
+    return value
+
+
+def boolean(report: Report, path: str, node: YamlNode, name: str) -> bool | None:
+    if node.kind == "scalar" and node.plain and node.text in ("true", "false"):
+        return node.text == "true"
+    report.add(path, node, name, f"expected true or false, got '{node.text}'" if node.kind == "scalar" else f"expected true or false, got {node.type_name}")
+    return None
+
+
+def mapping(report: Report, path: str, node: YamlNode, name: str, allowed: tuple[str, ...]) -> bool:
+    """Check that `node` is a mapping with only `allowed` keys (did-you-mean for others)."""
+    if node.kind != "map":
+        report.add(path, node, name, f"expected a mapping, got {node.type_name}")
+        return False
+    for key, _ in node.pairs:
+        if key.text not in allowed:
+            hint = did_you_mean(key.text, allowed)
+            report.add(path, key, f"{name}.{key.text}" if name else key.text, f"unknown field{hint}")
+    return True
+
+
+def items(report: Report, path: str, node: YamlNode, name: str) -> tuple[YamlNode, ...] | None:
+    if node.kind != "seq":
+        report.add(path, node, name, f"expected a list, got {node.type_name}")
+        return None
+    if not node.items:
+        report.add(path, node, name, "must not be an empty list")
+        return None
+    return node.items
+
+
+# --- taxonomy -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Taxonomy:
+    """The terms of every facet, and how a reference (key, name, alias) resolves."""
+
+    facets: tuple[Facet, ...]
+    terms: tuple[tuple[str, tuple[Term, ...]], ...]
+    lookup: dict[str, dict[str, str]]  # facet -> folded reference -> key
+
+    def resolve(self, facet: str, reference: str) -> str | None:
+        return self.lookup.get(facet, {}).get(fold(reference))
+
+    def references(self, facet: str) -> list[str]:
+        return [t.key for t in dict(self.terms).get(facet, ())] + [
+            name for t in dict(self.terms).get(facet, ()) for name in (t.name, *t.aliases)
+        ]
+
+
+def validate_taxonomy(facet: Facet, root: YamlNode | None, path: str, report: Report) -> tuple[Term, ...]:
+    if root is None:
+        return ()
+    if root.kind != "map":
+        report.add(path, root, "", f"expected a mapping of {facet.singular} keys, got {root.type_name}")
+        return ()
+    allowed = ("name", "description", "aliases") + (("kind",) if facet.kinds else ()) + (
+        ("country",) if facet.country else ()
+    )
+    terms: list[Term] = []
+    claimed: dict[str, str] = {}  # folded key/name/alias -> term key that claimed it
+    for key_node, body in root.pairs:
+        key = key_node.text
+        if not SLUG.match(key):
+            report.add(path, key_node, key, "a key must be lowercase words joined by hyphens")
+            continue
+        if not mapping(report, path, body, key, allowed):
+            continue
+        fields = {k.text: v for k, v in body.pairs}
+        values: dict[str, str | None] = {}
+        for name in ("name", "description"):
+            if name in fields:
+                values[name] = text(report, path, fields[name], f"{key}.{name}")
+            else:
+                report.add(path, key_node, f"{key}.{name}", "required field is missing")
+        kind = None
+        if facet.kinds:
+            if "kind" not in fields:
+                report.add(path, key_node, f"{key}.kind", "required field is missing")
+            else:
+                kind = text(report, path, fields["kind"], f"{key}.kind")
+                if kind is not None and kind not in facet.kinds:
+                    hint = did_you_mean(kind, facet.kinds)
+                    report.add(path, fields["kind"], f"{key}.kind", f"'{kind}' is not one of {', '.join(facet.kinds)}{hint}")
+                    kind = None
+        country = None
+        if "country" in fields and facet.country:
+            country = text(report, path, fields["country"], f"{key}.country")
+            if country is not None and not COUNTRY.match(country):
+                report.add(path, fields["country"], f"{key}.country", f"'{country}' is not an ISO 3166-1 alpha-2 code (two capital letters)")
+                country = None
+        aliases: list[str] = []
+        if "aliases" in fields:
+            node = fields["aliases"]
+            if node.kind != "seq":
+                report.add(path, node, f"{key}.aliases", f"expected a list, got {node.type_name}")
+            else:
+                for item in node.items:
+                    alias = text(report, path, item, f"{key}.aliases")
+                    if alias is not None:
+                        aliases.append(alias)
+        name, description = values.get("name"), values.get("description")
+        for ref_node, ref in [(key_node, key), (fields.get("name"), name)] + [
+            (fields.get("aliases"), a) for a in aliases
+        ]:
+            if ref is None:
+                continue
+            owner = claimed.get(fold(ref))
+            if owner is not None and owner != key:
+                report.add(path, ref_node, f"{key}", f"'{ref}' is already used by '{owner}'")
+            claimed.setdefault(fold(ref), key)
+        if name is not None and description is not None:
+            terms.append(Term(facet.key, key, name, description, tuple(aliases), kind, country))
+    return tuple(terms)
+
+
+def build_taxonomy(facets: tuple[Facet, ...], terms: dict[str, tuple[Term, ...]]) -> Taxonomy:
+    lookup: dict[str, dict[str, str]] = {}
+    for facet in facets:
+        table: dict[str, str] = {}
+        for term in terms.get(facet.key, ()):
+            for ref in (term.key, term.name, *term.aliases):
+                table.setdefault(fold(ref), term.key)
+        lookup[facet.key] = table
+    ordered = tuple((f.key, terms.get(f.key, ())) for f in facets)
+    return Taxonomy(facets, ordered, lookup)
+
+
+# --- entries --------------------------------------------------------------------------
+
+
+def check_markdown(report: Report, path: str, body: str, first_line: int) -> None:
+    """Report raw HTML in Markdown, outside code blocks and code spans, with its line."""
+    in_fence = None
+    for offset, line in enumerate(body.split("\n")):
+        fence = FENCE.match(line)
+        if fence:
+            in_fence = None if in_fence == fence.group(2) else (in_fence or fence.group(2))
+            continue
+        if in_fence or line.startswith("    "):
+            continue
+        visible = CODE_SPAN.sub(lambda m: " " * len(m.group()), line)
+        match = HTML_TAG.search(visible)
+        if match:
+            report.problems.append(
+                Problem(path, first_line + offset, match.start() + 1, "body",
+                        "raw HTML is not allowed; write Markdown (use `code` to show a tag)")
+            )
+
+
+def _body(report: Report, raw: RawFile) -> str | None:
+    if not raw.body.strip():
+        report.problems.append(Problem(raw.path, raw.body_line, 1, "body", "the write-up is empty"))
+        return None
+    check_markdown(report, raw.path, raw.body, raw.body_line)
+    return raw.body.strip("\n") + "\n"
+
+
+def _sources(report: Report, path: str, node: YamlNode) -> tuple[Source, ...]:
+    found: list[Source] = []
+    for index, item in enumerate(items(report, path, node, "sources") or ()):
+        name = f"sources[{index}]"
+        if not mapping(report, path, item, name, SOURCE_KEYS):
+            continue
+        fields = {k.text: v for k, v in item.pairs}
+        publisher = None
+        if "publisher" not in fields:
+            report.add(path, item, f"{name}.publisher", "required field is missing")
+        else:
+            publisher = text(report, path, fields["publisher"], f"{name}.publisher", max_len=200)
+        title = text(report, path, fields["title"], f"{name}.title", max_len=300) if "title" in fields else None
+        link = url(report, path, fields["url"], f"{name}.url") if "url" in fields else None
+        when = date(report, path, fields["date"], f"{name}.date") if "date" in fields else None
+        if "url" not in fields:
+            report.add(path, item, f"{name}.url", "no URL: readers cannot follow this source", "warning")
+        if publisher is not None:
+            found.append(Source(publisher, title, link, when[0] if when else None))
+    return tuple(found)
+
+
+def _corrections(report: Report, path: str, node: YamlNode) -> tuple[Correction, ...]:
+    found: list[Correction] = []
+    for index, item in enumerate(items(report, path, node, "corrections") or ()):
+        name = f"corrections[{index}]"
+        if not mapping(report, path, item, name, CORRECTION_KEYS):
+            continue
+        fields = {k.text: v for k, v in item.pairs}
+        for required in CORRECTION_KEYS:
+            if required not in fields:
+                report.add(path, item, f"{name}.{required}", "required field is missing")
+        when = date(report, path, fields["date"], f"{name}.date") if "date" in fields else None
+        note = text(report, path, fields["text"], f"{name}.text", max_len=1000) if "text" in fields else None
+        if when and note:
+            found.append(Correction(when[0], note))
+    return tuple(found)
+
+
+def _terms(report: Report, path: str, node: YamlNode, facet: Facet, taxonomy: Taxonomy) -> tuple[str, ...]:
+    keys: list[str] = []
+    for item in items(report, path, node, facet.key) or ():
+        ref = text(report, path, item, facet.key)
+        if ref is None:
+            continue
+        key = taxonomy.resolve(facet.key, ref)
+        if key is None:
+            hint = did_you_mean(ref, taxonomy.references(facet.key))
+            report.add(path, item, facet.key, f"unknown {facet.singular} '{ref}'{hint}; terms are listed in content/{facet.file}")
+        elif key in keys:
+            report.add(path, item, facet.key, f"'{ref}' is listed twice")
+        else:
+            keys.append(key)
+    return tuple(keys)
+
+
+def validate_entry(raw: RawFile, taxonomy: Taxonomy, report: Report) -> Entry | None:
+    """Check one entry's front matter and body; return the Entry when it is clean."""
+    before = report.errors
+    path = raw.path
+    slug = Path(path).stem
+    if not SLUG.match(slug):
+        report.add(path, None, "file", f"'{Path(path).name}': file names must be lowercase words joined by hyphens, e.g. chip-rules-tightened.md")
+    body = _body(report, raw)
+    front = raw.front
+    if front is None:
+        return None
+    facet_keys = tuple(f.key for f in taxonomy.facets)
+    allowed = ENTRY_KEYS[:3] + facet_keys + ENTRY_KEYS[3:]
+    mapping(report, path, front, "", allowed)
+    fields = {k.text: v for k, v in front.pairs}
+    required = ("title", "date", "summary", *facet_keys, "sources")
+    for name in required:
+        if name not in fields:
+            report.add(path, front, name, "required field is missing")
+
+    get: Callable[[str], YamlNode | None] = fields.get
+    title = text(report, path, fields["title"], "title", max_len=TITLE_MAX) if get("title") else None
+    summary = text(report, path, fields["summary"], "summary", max_len=SUMMARY_MAX) if get("summary") else None
+    when = date(report, path, fields["date"], "date") if get("date") else None
+    if when and len(Path(path).parts) >= 2 and Path(path).parts[-2] != str(when[0].year):
+        report.add(path, fields["date"], "date", f"the entry is dated {when[0].year} but filed under {Path(path).parts[-2]}/; move it to entries/{when[0].year}/")
+    updated = None
+    if get("updated"):
+        stamp = date(report, path, fields["updated"], "updated")
+        updated = stamp[0] if stamp else None
+        if updated and when and updated < when[0]:
+            report.add(path, fields["updated"], "updated", f"{updated} is before the entry's date {when[0]}")
+    terms = tuple(
+        (facet.key, _terms(report, path, fields[facet.key], facet, taxonomy))
+        for facet in taxonomy.facets
+        if facet.key in fields
+    )
+    sources = _sources(report, path, fields["sources"]) if get("sources") else ()
+    corrections = _corrections(report, path, fields["corrections"]) if get("corrections") else ()
+    draft = boolean(report, path, fields["draft"], "draft") if get("draft") else False
+
+    if report.errors > before or not (title and summary and when and body):
+        return None
+    return Entry(
+        slug=slug,
+        path=path,
+        title=title,
+        date=when[0],
+        published=when[1],
+        summary=summary,
+        body=body,
+        terms=terms,
+        sources=sources,
+        updated=updated,
+        corrections=corrections,
+        draft=bool(draft),
+    )
