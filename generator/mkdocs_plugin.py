@@ -8,6 +8,7 @@ virtual files in `on_files`; `on_serve` watches all of content/ for live preview
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import os
 import shutil
@@ -30,6 +31,7 @@ from .pipeline import Files as GeneratedFiles
 from .pipeline import generate
 
 log = logging.getLogger("mkdocs.plugins.digest")
+_USER_EPOCH = os.environ.get("SOURCE_DATE_EPOCH")
 
 
 class DigestOptions(Config):
@@ -60,6 +62,13 @@ class DigestPlugin(BasePlugin[DigestOptions]):
         if files is None:
             raise Abort(f"digest: {loaded.errors} content error(s); run `digest check` for the list")
         self.generated = files
+        # MkDocs stamps the sitemap and its gzip header with the build date unless
+        # SOURCE_DATE_EPOCH is set: take it from the content, so that the same content
+        # builds byte-identical sites on any day.
+        digest = loaded.digest
+        if _USER_EPOCH is None and digest is not None and digest.entries:
+            newest = max(max(e.published.date(), e.updated or e.date) for e in digest.entries)
+            os.environ["SOURCE_DATE_EPOCH"] = str(int(dt.datetime(newest.year, newest.month, newest.day, tzinfo=dt.timezone.utc).timestamp()))
         return config
 
     def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:

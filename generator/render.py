@@ -115,7 +115,7 @@ def paged(
         heading = title if number == 1 else f"{title} (page {number})"
         intro = first if number == 1 else f'<div class="digest-head"><h1>{esc(heading)}</h1></div>'
         body = intro + "\n" + card_list(digest, url, chunk) + "\n" + pager(url, base, number, len(chunks))
-        pages[source_path(url)] = front_matter(heading, description, search=searchable and number == 1, hide=["toc"]) + body + "\n"
+        pages[source_path(url)] = front_matter(heading, description, search=searchable and number == 1, hide=["navigation", "toc"]) + body + "\n"
     return pages
 
 
@@ -158,7 +158,7 @@ def entry_page(digest: Digest, entry: Entry) -> Pages:
     )
     sources_block = f'<div class="digest-sources"><h2 id="sources">Sources</h2><ul>{sources}</ul></div>'
     text = (
-        front_matter(entry.title, entry.summary)
+        front_matter(entry.title, entry.summary, hide=["navigation"])
         + header
         + "\n\n"
         + sources_block
@@ -238,7 +238,7 @@ def facet_index(digest: Digest, facet: Facet) -> Pages:
         f"<p>Every {esc(facet.singular)} in the digest, the most covered first.</p></div>\n"
         f'<div class="digest-term-cards">{rows}</div>\n'
     )
-    return {source_path(page): front_matter(facet.title, f"Every {facet.singular} in the digest.", search=False, hide=["toc"]) + body}
+    return {source_path(page): front_matter(facet.title, f"Every {facet.singular} in the digest.", search=False, hide=["navigation", "toc"]) + body}
 
 
 def week_label(week: Week) -> str:
@@ -276,7 +276,7 @@ def weekly_pages(project: Project, digest: Digest, weeks: Sequence[Week]) -> Pag
             + nav_html
             + "\n"
         )
-        pages[source_path(page)] = front_matter(title, week_label(week), search=False, hide=["toc"]) + body
+        pages[source_path(page)] = front_matter(title, week_label(week), search=False, hide=["navigation", "toc"]) + body
     rows = "".join(
         f'<li>{link("weekly/", w.url, w.key)} <span class="digest-week-range">{esc(long_date(w.start))} to {esc(long_date(w.end))}</span> '
         f'<span class="digest-count">{len(w.entries)}</span></li>'
@@ -287,7 +287,7 @@ def weekly_pages(project: Project, digest: Digest, weeks: Sequence[Week]) -> Pag
         "<p>One issue per ISO week (Monday to Sunday) that has entries, newest first.</p></div>\n"
         f'<ul class="digest-week-list">{rows}</ul>\n'
     )
-    pages["weekly/index.md"] = front_matter("Weekly issues", "The digest week by week.", search=False, hide=["toc"]) + index_body
+    pages["weekly/index.md"] = front_matter("Weekly issues", "The digest week by week.", search=False, hide=["navigation", "toc"]) + index_body
     return pages
 
 
@@ -315,7 +315,7 @@ def archive_pages(project: Project, digest: Digest, months: Sequence[Month]) -> 
         + "\n".join(blocks)
         + "\n"
     )
-    pages["archive/index.md"] = front_matter("Archive", "Every entry by year and month.", search=False, hide=["toc"]) + body
+    pages["archive/index.md"] = front_matter("Archive", "Every entry by year and month.", search=False, hide=["navigation", "toc"]) + body
     for month in months:
         title = month_name(month.year, month.month)
         intro = f'<div class="digest-head"><p class="digest-kicker">{link(month.url, "archive/", "Archive")}</p><h1>{esc(title)}</h1></div>'
@@ -352,7 +352,7 @@ def home_page(project: Project, digest: Digest, weeks: Sequence[Week]) -> Pages:
             + f'<p>{link(page, facet.key + "/", "All " + facet.key)}</p></div>'
         )
     body = "\n".join(parts) + "\n"
-    return {"index.md": front_matter(project.site_name, project.site_description, search=False, hide=["toc"]) + body}
+    return {"index.md": front_matter(project.site_name, project.site_description, search=False, hide=["navigation", "toc"]) + body}
 
 
 def _is_cjk(text: str) -> bool:

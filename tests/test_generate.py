@@ -1,0 +1,182 @@
+"""Generator output: golden pages, the emitter's no-op rewrites, strict builds, determinism."""
+
+from __future__ import annotations
+
+import filecmp
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from generator.cli import main
+from generator.emit import MANIFEST, emit
+from support import copy_site
+
+GOLDEN = Path(__file__).parent / "fixtures" / "golden"
+UPDATE = os.environ.get("UPDATE_GOLDEN") == "1"
+
+
+def generate(project: Path, out: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> str:
+    monkeypatch.chdir(project)
+    assert main(["generate", "--out", str(out)]) == 0
+    return capsys.readouterr().out
+
+
+def tree(folder: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file() and p.name != MANIFEST and not p.relative_to(folder).as_posix().startswith("assets/")
+    }
+
+
+def test_golden_pages(fixture_site: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    out = tmp_path / "out"
+    generate(fixture_site, out, capsys, monkeypatch)
+    produced = tree(out)
+    if UPDATE:
+        shutil.rmtree(GOLDEN, ignore_errors=True)
+        for rel, data in produced.items():
+            (GOLDEN / rel).parent.mkdir(parents=True, exist_ok=True)
+            (GOLDEN / rel).write_bytes(data)
+    expected = tree(GOLDEN)
+    assert sorted(produced) == sorted(expected)
+    for rel in expected:
+        assert produced[rel].decode() == expected[rel].decode(), f"{rel} differs from tests/fixtures/golden (UPDATE_GOLDEN=1 to accept)"
+
+
+def test_generate_writes_hand_written_pages_and_assets(fixture_site: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    out = tmp_path / "out"
+    generate(fixture_site, out, capsys, monkeypatch)
+    assert (out / "about.md").read_bytes() == (fixture_site / "content/pages/about.md").read_bytes()
+    assert (out / "assets/digest.css").stat().st_size > 0
+    assert not (out / "entries/2026/draft-entry.md").exists()
+
+
+def test_second_generate_rewrites_nothing(fixture_site: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    out = tmp_path / "out"
+    first = generate(fixture_site, out, capsys, monkeypatch)
+    total = int(re.match(r"(\d+) written", first).group(1))
+    assert total > 30
+    stamps = {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()}
+    second = generate(fixture_site, out, capsys, monkeypatch)
+    assert second.startswith(f"0 written, {total} unchanged, 0 removed")
+    assert stamps == {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()}
+
+
+def test_one_changed_entry_rewrites_only_the_pages_that_show_it(fixture_site: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    out = tmp_path / "out"
+    generate(fixture_site, out, capsys, monkeypatch)
+    before = {p: p.stat().st_mtime_ns for p in out.rglob("*.md")}
+    entry = fixture_site / "content/entries/2026/un-ai-dialogue-opens.md"
+    entry.write_text(entry.read_text(encoding="utf-8").replace("began a new dialogue", "opened a dialogue"), encoding="utf-8")
+    stats_line = generate(fixture_site, out, capsys, monkeypatch)
+    assert stats_line.startswith("6 written")
+    written = sorted(p.relative_to(out).as_posix() for p, stamp in before.items() if p.stat().st_mtime_ns != stamp)
+    showing = sorted(p.relative_to(out).as_posix() for p in out.rglob("*.md") if "opened a dialogue" in p.read_text(encoding="utf-8"))
+    assert written == showing == [
+        "actors/china/page/2/index.md",
+        "actors/united-nations/index.md",
+        "archive/2026/04/index.md",
+        "entries/2026/un-ai-dialogue-opens.md",
+        "topics/ai-diplomacy/index.md",
+        "weekly/2026-W17/index.md",
+    ]
+
+
+def test_removed_entry_removes_its_page(fixture_site: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    out = tmp_path / "out"
+    (out / "keep.txt").parent.mkdir(parents=True)
+    (out / "keep.txt").write_text("not ours")
+    generate(fixture_site, out, capsys, monkeypatch)
+    (fixture_site / "content/entries/2025/chip-rules-tightened.md").unlink()
+    line = generate(fixture_site, out, capsys, monkeypatch)
+    assert not (out / "entries/2025/chip-rules-tightened.md").exists()
+    assert not (out / "weekly/2026-W01/index.md").exists()
+    assert "5 removed" in line  # the entry, its week, its month, two last pages of lists
+    assert (out / "keep.txt").read_text() == "not ours"
+
+
+def test_emit_refuses_paths_outside_the_output(tmp_path: Path) -> None:
+    with pytest.raises(ValueError):
+        emit({"../escape.md": "x"}, tmp_path / "out")
+    assert not (tmp_path / "escape.md").exists()
+
+
+def test_generator_never_changes_content(fixture_site: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    before = tree(fixture_site / "content")
+    generate(fixture_site, tmp_path / "out", capsys, monkeypatch)
+    from generator.mkdocs_plugin import build_site
+
+    build_site(fixture_site)
+    assert tree(fixture_site / "content") == before
+
+
+def _mkdocs(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+    return subprocess.run([sys.executable, "-m", "mkdocs", *args], cwd=project, capture_output=True, text=True, env=env)
+
+
+def test_plain_mkdocs_build_strict(fixture_site: Path, tmp_path: Path) -> None:
+    """`mkdocs build --strict` alone runs the generator through the plugin."""
+    result = _mkdocs(fixture_site, "build", "--strict", "-d", str(tmp_path / "site"))
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "site/entries/2026/china-sought-anthropic-model-access/index.html").is_file()
+    assert (tmp_path / "site/actors/china/index.html").is_file()
+
+
+def test_strict_build_fails_on_a_mkdocs_warning(fixture_site: Path, tmp_path: Path) -> None:
+    about = fixture_site / "content/pages/about.md"
+    about.write_text(about.read_text(encoding="utf-8") + "\nSee [the missing page](missing.md).\n", encoding="utf-8")
+    result = _mkdocs(fixture_site, "build", "--strict", "-d", str(tmp_path / "site"))
+    assert result.returncode == 1
+    assert "missing.md" in result.stderr
+
+
+def test_mkdocs_build_stops_on_content_errors(fixture_site: Path, tmp_path: Path) -> None:
+    bad = fixture_site / "content/entries/2026/un-ai-dialogue-opens.md"
+    bad.write_text(bad.read_text(encoding="utf-8").replace("actors: [united-nations, china]", "actors: [united-nashuns]"), encoding="utf-8")
+    result = _mkdocs(fixture_site, "build", "--strict", "-d", str(tmp_path / "site"))
+    assert result.returncode == 1
+    assert "content/entries/2026/un-ai-dialogue-opens.md:5:10: error: actors: unknown actor 'united-nashuns'" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "site").exists()
+
+
+def test_digest_build_reports_like_check_and_keeps_the_old_site(fixture_site: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(fixture_site)
+    assert main(["build"]) == 0
+    capsys.readouterr()
+    before = tree(fixture_site / "site")
+    bad = fixture_site / "content/entries/2026/un-ai-dialogue-opens.md"
+    bad.write_text(bad.read_text(encoding="utf-8").replace("date: 2026-04-20", "date: 2026-04-31"), encoding="utf-8")
+    assert main(["build"]) == 1
+    built = capsys.readouterr().out
+    assert main(["check"]) == 1
+    checked = capsys.readouterr().out
+    assert built == checked
+    assert "content/entries/2026/un-ai-dialogue-opens.md:3:7: error: date: '2026-04-31' is not a real calendar date" in built
+    assert tree(fixture_site / "site") == before
+
+
+def test_two_builds_are_byte_identical(tmp_path: Path) -> None:
+    from generator.mkdocs_plugin import build_site
+
+    one = build_site(copy_site(tmp_path / "one"))
+    two = build_site(copy_site(tmp_path / "two"))
+    compared = filecmp.dircmp(one, two)
+    assert _differences(compared) == []
+    assert len(list(one.rglob("*.html"))) > 30
+
+
+def _differences(compared: filecmp.dircmp[str]) -> list[str]:
+    found = [*compared.left_only, *compared.right_only]
+    _, mismatch, errors = filecmp.cmpfiles(compared.left, compared.right, compared.common_files, shallow=False)
+    found += mismatch + errors
+    for sub in compared.subdirs.values():
+        found += _differences(sub)
+    return found
