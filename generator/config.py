@@ -122,4 +122,5 @@ def _facet(item: Any) -> Facet:
         file=str(item.get("file", f"{key}.yml")),
         kinds=tuple(str(k) for k in item.get("kinds", ())),
         country=bool(item.get("country", False)),
+        required=bool(item.get("required", True)),
     )

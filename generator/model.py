@@ -108,6 +108,7 @@ class Facet:
     file: str  # taxonomy file inside content/, e.g. "actors.yml"
     kinds: tuple[str, ...] = ()  # allowed `kind` values; empty: the field is not allowed
     country: bool = False  # whether terms may carry an ISO 3166-1 alpha-2 country
+    required: bool = True  # whether every entry must list at least one term
 
 
 @dataclass(frozen=True, slots=True)

@@ -339,7 +339,7 @@ def validate_entry(raw: RawFile, taxonomy: Taxonomy, report: Report) -> Entry | 
     allowed = ENTRY_KEYS[:3] + facet_keys + ENTRY_KEYS[3:]
     mapping(report, path, front, "", allowed)
     fields = {k.text: v for k, v in front.pairs}
-    required = ("title", "date", "summary", *facet_keys, "sources")
+    required = ("title", "date", "summary", *(f.key for f in taxonomy.facets if f.required), "sources")
     for name in required:
         if name not in fields:
             report.add(path, front, name, "required field is missing")
