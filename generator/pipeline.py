@@ -11,6 +11,7 @@ from pathlib import Path
 from .config import Project
 from .load import Loaded, load
 from .read import decode, split_front_matter
+from .feeds import render_feeds
 from .render import render_pages
 from .validate import Report, check_markdown
 
@@ -56,6 +57,7 @@ def generate(project: Project) -> tuple[Files | None, Loaded]:
     if loaded.digest is None:
         return None, loaded
     files: Files = dict(render_pages(project, loaded.digest))
+    files.update(render_feeds(project, loaded.digest))
     files.update(asset_files())
     return files, loaded
 

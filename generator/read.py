@@ -15,7 +15,7 @@ from yaml.events import AliasEvent, CollectionStartEvent, ScalarEvent
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from .model import Problem
-from .text import forbidden_char, nfc, position
+from .text import blank_forbidden, forbidden_char, forbidden_chars, nfc, position
 
 MAX_ENTRY_BYTES = 256 * 1024  # an entry is a page of text; anything larger is a mistake
 MAX_DEPTH = 8  # the entry schema nests three levels; more is an attack or an accident
@@ -101,20 +101,24 @@ class _Loader(yaml.SafeLoader):
 
 def parse_yaml(text: str, path: str, first_line: int) -> tuple[YamlNode | None, list[Problem]]:
     """Compose `text` into located nodes. Lines are shifted so they are file lines."""
-    loader = _Loader(text)
+    loader = None
     try:
+        loader = _Loader(text)
         node = loader.get_single_node()
     except _YamlError as err:
         return None, [Problem(path, err.line + first_line, err.col + 1, "yaml", err.message)]
     except yaml.MarkedYAMLError as err:
         mark = err.problem_mark or err.context_mark
+        if err.context_mark and err.problem and "end of stream" in err.problem:
+            mark = err.context_mark  # an unclosed quote or bracket: point where it opened
         line, col = (mark.line, mark.column) if mark else (0, 0)
         message = " ".join(filter(None, [err.context, err.problem])) or "invalid YAML"
         return None, [Problem(path, line + first_line, col + 1, "yaml", message)]
     except yaml.YAMLError as err:  # reader errors: non-printable characters and the like
         return None, [Problem(path, first_line, 1, "yaml", str(err).splitlines()[0])]
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     if node is None:
         return None, []
     problems: list[Problem] = []
@@ -169,7 +173,8 @@ def decode(data: bytes, path: str) -> tuple[str | None, list[Problem]]:
         text = data.decode("utf-8")
     except UnicodeDecodeError as err:
         line = data.count(b"\n", 0, err.start) + 1
-        col = err.start - (data.rfind(b"\n", 0, err.start) + 1) + 1
+        line_start = data.rfind(b"\n", 0, err.start) + 1
+        col = len(data[line_start : err.start].decode("utf-8", "replace")) + 1  # characters, not bytes
         return None, [Problem(path, line, col, "file", "not valid UTF-8; save the file as UTF-8")]
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     return text, []
@@ -202,10 +207,11 @@ def read_entry(file: Path, root: Path) -> tuple[RawFile | None, list[Problem]]:
     text, problems = decode(file.read_bytes(), path)
     if text is None:
         return None, problems
-    bad = forbidden_char(text)
-    if bad:
-        line, col = position(text, bad[0])
-        problems.append(Problem(path, line, col, "file", f"forbidden character {bad[1]}"))
+    for index, name in forbidden_chars(text):
+        line, col = position(text, index)
+        problems.append(Problem(path, line, col, "file", f"forbidden character {name}"))
+    # Reported once, here, at the exact spot; blanked so the rest can still be checked.
+    text = blank_forbidden(text)
     front_text, front_line, body, body_line, split_problems = split_front_matter(text, path)
     problems += split_problems
     if front_text is None:

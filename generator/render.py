@@ -30,8 +30,26 @@ KIND_LABELS = {
 }
 
 
-def front_matter(title: str, description: str = "", *, search: bool = True, hide: Sequence[str] = ()) -> str:
-    """YAML front matter for a generated page; yaml.safe_dump quotes whatever needs it."""
+FEED_FORMATS = (
+    ("feed.xml", "application/rss+xml", "RSS"),
+    ("atom.xml", "application/atom+xml", "Atom"),
+    ("feed.json", "application/feed+json", "JSON Feed"),
+)
+
+
+def front_matter(
+    title: str,
+    description: str = "",
+    *,
+    search: bool = True,
+    hide: Sequence[str] = (),
+    feeds: tuple[str, str] | None = None,
+) -> str:
+    """YAML front matter for a generated page; yaml.safe_dump quotes whatever needs it.
+
+    `feeds` is (folder, title) of the page's own feeds, linked from its <head> by the
+    template for autodiscovery (the site's feeds are linked from every page).
+    """
     meta: dict[str, Any] = {"title": title}
     if description:
         meta["description"] = description
@@ -39,6 +57,11 @@ def front_matter(title: str, description: str = "", *, search: bool = True, hide
         meta["search"] = {"exclude": True}
     if hide:
         meta["hide"] = list(hide)
+    if feeds:
+        base, label = feeds
+        meta["feeds"] = [
+            {"href": base + name, "type": mime, "title": f"{label} ({fmt})"} for name, mime, fmt in FEED_FORMATS
+        ]
     dumped = yaml.safe_dump(meta, allow_unicode=True, sort_keys=False, width=10_000)
     return f"---\n{dumped}---\n\n"
 
@@ -80,6 +103,14 @@ def card_list(digest: Digest, page: str, entries: Sequence[Entry], *, exclude: b
     return f'<div class="digest-cards"{attr}>' + "".join(card(digest, page, e) for e in entries) + "</div>"
 
 
+def subscribe(page: str, base: str, label: str = "Subscribe") -> str:
+    """Links to the three feeds in folder `base` ('' for the site's)."""
+    links = " · ".join(
+        f'<a href="{esc(rel(page, base + name))}" type="{mime}">{fmt}</a>' for name, mime, fmt in FEED_FORMATS
+    )
+    return f'<p class="digest-subscribe"><span class="digest-label">{esc(label)}:</span> {links}</p>'
+
+
 def pager(page: str, base: str, number: int, total: int) -> str:
     if total <= 1:
         return ""
@@ -106,6 +137,7 @@ def paged(
     description: str,
     *,
     searchable: bool = True,
+    feeds: tuple[str, str] | None = None,
 ) -> Pages:
     """A paginated list at `base`, `base/page/2/` ...; at most the first page is searchable."""
     pages: Pages = {}
@@ -115,7 +147,7 @@ def paged(
         heading = title if number == 1 else f"{title} (page {number})"
         intro = first if number == 1 else f'<div class="digest-head"><h1>{esc(heading)}</h1></div>'
         body = intro + "\n" + card_list(digest, url, chunk) + "\n" + pager(url, base, number, len(chunks))
-        pages[source_path(url)] = front_matter(heading, description, search=searchable and number == 1, hide=["navigation", "toc"]) + body + "\n"
+        pages[source_path(url)] = front_matter(heading, description, search=searchable and number == 1, hide=["navigation", "toc"], feeds=feeds) + body + "\n"
     return pages
 
 
@@ -166,8 +198,27 @@ def entry_page(digest: Digest, entry: Entry) -> Pages:
         + (corrections + "\n\n" if corrections else "")
         + '<div class="digest-writeup-label"><h2 id="write-up">What happened</h2></div>\n\n'
         + entry.body
+        + "\n"
+        + follow(digest, entry)
+        + "\n"
     )
     return {f"entries/{entry.year}/{entry.slug}.md": text}
+
+
+def follow(digest: Digest, entry: Entry) -> str:
+    """Subscribe links under an entry: the whole digest, and each of the entry's terms."""
+    page = entry.url
+    terms = [
+        f'{esc(digest.term(f.key, k).name)} ({link(page, digest.term(f.key, k).url + "feed.xml", "RSS")})'
+        for f in digest.facets
+        for k in entry.terms_of(f.key)
+    ]
+    return (
+        '<div class="digest-follow" data-search-exclude><h2 id="follow">Follow</h2>'
+        + subscribe(page, "", "The whole digest")
+        + f'<p class="digest-subscribe"><span class="digest-label">This story\'s threads:</span> {" · ".join(terms)}</p>'
+        + f'<p>{link(page, "feeds/", "Every feed")}</p></div>'
+    )
 
 
 def source_item(source: Any) -> str:
@@ -214,11 +265,13 @@ def term_page(project: Project, digest: Digest, facet: Facet, term: Term, entrie
         f'<p class="digest-term__facts">{" · ".join(facts)}</p>'
         f'<p class="digest-term__description">{esc(term.description)}</p>'
         f"{aliases}"
+        f"{subscribe(base, base, 'Follow ' + term.name)}"
         "</div>\n"
         + "".join(related)
         + f'\n<div class="digest-section"><h2>Entries</h2></div>'
     )
-    return paged(digest, base, entries, project.page_size, intro, term.name, term.description)
+    label = f"{term.name}: {project.site_name}"
+    return paged(digest, base, entries, project.page_size, intro, term.name, term.description, feeds=(base, label))
 
 
 def facet_index(digest: Digest, facet: Facet) -> Pages:
@@ -276,7 +329,8 @@ def weekly_pages(project: Project, digest: Digest, weeks: Sequence[Week]) -> Pag
             + nav_html
             + "\n"
         )
-        pages[source_path(page)] = front_matter(title, week_label(week), search=False, hide=["navigation", "toc"]) + body
+        weekly = ("weekly/", "Weekly issues")
+        pages[source_path(page)] = front_matter(title, week_label(week), search=False, hide=["navigation", "toc"], feeds=weekly) + body
     rows = "".join(
         f'<li>{link("weekly/", w.url, w.key)} <span class="digest-week-range">{esc(long_date(w.start))} to {esc(long_date(w.end))}</span> '
         f'<span class="digest-count">{len(w.entries)}</span></li>'
@@ -284,10 +338,12 @@ def weekly_pages(project: Project, digest: Digest, weeks: Sequence[Week]) -> Pag
     )
     index_body = (
         '<div class="digest-head"><h1>Weekly issues</h1>'
-        "<p>One issue per ISO week (Monday to Sunday) that has entries, newest first.</p></div>\n"
+        "<p>One issue per ISO week (Monday to Sunday) that has entries, newest first.</p>"
+        + subscribe("weekly/", "weekly/", "Get every issue")
+        + "</div>\n"
         f'<ul class="digest-week-list">{rows}</ul>\n'
     )
-    pages["weekly/index.md"] = front_matter("Weekly issues", "The digest week by week.", search=False, hide=["navigation", "toc"]) + index_body
+    pages["weekly/index.md"] = front_matter("Weekly issues", "The digest week by week.", search=False, hide=["navigation", "toc"], feeds=("weekly/", "Weekly issues")) + index_body
     return pages
 
 
@@ -351,8 +407,40 @@ def home_page(project: Project, digest: Digest, weeks: Sequence[Week]) -> Pages:
             + term_list(page, pairs, "digest-term-list")
             + f'<p>{link(page, facet.key + "/", "All " + facet.key)}</p></div>'
         )
+    parts.append(
+        '<div class="digest-subscribe-box"><h2>Subscribe</h2>'
+        + subscribe(page, "", "Every entry")
+        + subscribe(page, "weekly/", "The weekly issue")
+        + f'<p>Or follow one topic or actor: {link(page, "feeds/", "all feeds")}, '
+        + f'and {link(page, "feeds.opml", "an OPML file")} to import them all.</p></div>'
+    )
     body = "\n".join(parts) + "\n"
     return {"index.md": front_matter(project.site_name, project.site_description, search=False, hide=["navigation", "toc"]) + body}
+
+
+def feeds_page(project: Project, digest: Digest) -> Pages:
+    page = "feeds/"
+
+    def row(base: str, title: str, target: str) -> str:
+        links = " · ".join(
+            f'<a href="{esc(rel(page, base + name))}" type="{mime}">{fmt}</a>' for name, mime, fmt in FEED_FORMATS
+        )
+        return f"<li>{link(page, target, title)}: {links}</li>"
+
+    parts = [
+        '<div class="digest-head"><h1>Feeds</h1>'
+        "<p>Follow the whole digest, one topic, one actor or the weekly issue in any feed reader. "
+        "Every feed comes as RSS 2.0, Atom 1.0 and JSON Feed 1.1 and holds the newest "
+        f"{project.feed_items} items. {link(page, 'feeds.opml', 'feeds.opml')} bundles every feed "
+        "to import into a reader in one step.</p></div>",
+        f'<div class="digest-feed-group"><h2 id="site">The whole digest</h2><ul>{row("", project.site_name, "")}</ul></div>',
+        f'<div class="digest-feed-group"><h2 id="weekly">Weekly issues</h2><ul>{row("weekly/", "One item per week, with the full issue", "weekly/")}</ul></div>',
+    ]
+    for facet in digest.facets:
+        rows = "".join(row(t.url, t.name, t.url) for t in sorted(digest.terms_of(facet.key), key=lambda t: (t.name.casefold(), t.key)))
+        parts.append(f'<div class="digest-feed-group"><h2 id="{esc(facet.key)}">{esc(facet.title)}</h2><ul>{rows}</ul></div>')
+    body = "\n".join(parts) + "\n"
+    return {"feeds/index.md": front_matter("Feeds", "Every feed of the digest, and an OPML bundle.", search=False, hide=["navigation", "toc"]) + body}
 
 
 def _is_cjk(text: str) -> bool:
@@ -373,4 +461,5 @@ def render_pages(project: Project, digest: Digest) -> Pages:
             pages.update(term_page(project, digest, facet, term, lists[term.key]))
     pages.update(weekly_pages(project, digest, weeks))
     pages.update(archive_pages(project, digest, by_month(digest.entries)))
+    pages.update(feeds_page(project, digest))
     return pages

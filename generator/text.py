@@ -37,6 +37,20 @@ def forbidden_char(text: str) -> tuple[int, str] | None:
     return match.start(), f"U+{ord(char):04X} {name}"
 
 
+def forbidden_chars(text: str) -> list[tuple[int, str]]:
+    """Every refused character: (index, description)."""
+    found = []
+    for match in _FORBIDDEN.finditer(text):
+        char = match.group()
+        found.append((match.start(), f"U+{ord(char):04X} {_NAMES.get(char) or unicodedata.name(char, 'control character')}"))
+    return found
+
+
+def blank_forbidden(text: str) -> str:
+    """Replace refused characters (already reported) so the YAML reader can go on."""
+    return _FORBIDDEN.sub("\ufffd", text)
+
+
 def nfc(text: str) -> str:
     return unicodedata.normalize("NFC", text)
 

@@ -14,7 +14,8 @@ from pathlib import Path
 
 from .model import Correction, Entry, Facet, Problem, Source, Term
 from .read import RawFile, YamlNode
-from .text import did_you_mean, fold
+from .bodies import raw_html
+from .text import did_you_mean, fold, position
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 COUNTRY = re.compile(r"^[A-Z]{2}$")
@@ -22,11 +23,6 @@ DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
 DATETIME = re.compile(
     r"^(\d{4}-\d{2}-\d{2})[Tt ](\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)\s*(Z|z|[+-]\d{2}:?\d{2})?$"
 )
-# Raw HTML in a body: a tag, a comment or a processing instruction. Code spans and
-# fenced blocks are removed first, where angle brackets are just text.
-HTML_TAG = re.compile(r"<(?:[A-Za-z][A-Za-z0-9-]*(?:\s|/?>|$)|/[A-Za-z]|!--|\?|!\[CDATA\[|![A-Za-z])")
-FENCE = re.compile(r"^(\s*)(```|~~~)")
-CODE_SPAN = re.compile(r"(`+)(.+?)\1")
 
 SUMMARY_MAX = 500
 TITLE_MAX = 200
@@ -56,6 +52,9 @@ class Report:
 
 def text(report: Report, path: str, node: YamlNode, name: str, *, max_len: int | None = None) -> str | None:
     """Plain text: a string as written. `yes`, `2024` or `null` unquoted is not text."""
+    if node.kind == "scalar" and node.plain and node.text == "":
+        report.add(path, node, name, "must not be empty")
+        return None
     if node.kind != "scalar" or node.tag != "tag:yaml.org,2002:str":
         hint = " (put it in quotes if it is meant as text)" if node.kind == "scalar" else ""
         report.add(path, node, name, f"expected text, got {node.type_name}{hint}")
@@ -114,7 +113,13 @@ def url(report: Report, path: str, node: YamlNode, name: str) -> str | None:
 def boolean(report: Report, path: str, node: YamlNode, name: str) -> bool | None:
     if node.kind == "scalar" and node.plain and node.text in ("true", "false"):
         return node.text == "true"
-    report.add(path, node, name, f"expected true or false, got '{node.text}'" if node.kind == "scalar" else f"expected true or false, got {node.type_name}")
+    if node.kind != "scalar":
+        message = f"expected true or false, got {node.type_name}"
+    elif not node.plain:
+        message = f'expected true or false, got the text "{node.text}" (remove the quotes)'
+    else:
+        message = f"expected true or false, got '{node.text}'"
+    report.add(path, node, name, message)
     return None
 
 
@@ -242,22 +247,16 @@ def build_taxonomy(facets: tuple[Facet, ...], terms: dict[str, tuple[Term, ...]]
 
 
 def check_markdown(report: Report, path: str, body: str, first_line: int) -> None:
-    """Report raw HTML in Markdown, outside code blocks and code spans, with its line."""
-    in_fence = None
-    for offset, line in enumerate(body.split("\n")):
-        fence = FENCE.match(line)
-        if fence:
-            in_fence = None if in_fence == fence.group(2) else (in_fence or fence.group(2))
+    """Report raw HTML in Markdown with its line: MkDocs would pass it through."""
+    seen: set[int] = set()
+    for offset in raw_html(body):
+        line, col = position(body, offset, first_line)
+        if line in seen:  # one problem per line, at its first tag
             continue
-        if in_fence or line.startswith("    "):
-            continue
-        visible = CODE_SPAN.sub(lambda m: " " * len(m.group()), line)
-        match = HTML_TAG.search(visible)
-        if match:
-            report.problems.append(
-                Problem(path, first_line + offset, match.start() + 1, "body",
-                        "raw HTML is not allowed; write Markdown (use `code` to show a tag)")
-            )
+        seen.add(line)
+        report.problems.append(
+            Problem(path, line, col, "body", "raw HTML is not allowed; write Markdown (use `code` to show a tag)")
+        )
 
 
 def _body(report: Report, raw: RawFile) -> str | None:
@@ -309,6 +308,7 @@ def _corrections(report: Report, path: str, node: YamlNode) -> tuple[Correction,
 
 def _terms(report: Report, path: str, node: YamlNode, facet: Facet, taxonomy: Taxonomy) -> tuple[str, ...]:
     keys: list[str] = []
+    written: dict[str, str] = {}  # key -> the reference that first named it
     for item in items(report, path, node, facet.key) or ():
         ref = text(report, path, item, facet.key)
         if ref is None:
@@ -317,10 +317,14 @@ def _terms(report: Report, path: str, node: YamlNode, facet: Facet, taxonomy: Ta
         if key is None:
             hint = did_you_mean(ref, taxonomy.references(facet.key))
             report.add(path, item, facet.key, f"unknown {facet.singular} '{ref}'{hint}; terms are listed in content/{facet.file}")
-        elif key in keys:
-            report.add(path, item, facet.key, f"'{ref}' is listed twice")
+        elif key in written:
+            first = written[key]
+            same = fold(first) == fold(ref)
+            message = f"'{ref}' is listed twice" if same else f"'{ref}' is the same {facet.singular} as '{first}', already listed"
+            report.add(path, item, facet.key, message)
         else:
             keys.append(key)
+            written[key] = ref
     return tuple(keys)
 
 

@@ -177,7 +177,7 @@ def test_home(built_site: Path) -> None:
 
 def test_navigation_holds_only_the_sections(built_site: Path) -> None:
     tabs = [a.get_text(strip=True) for a in page(built_site, "").select(".md-tabs__link")]
-    assert tabs == ["Home", "Weekly", "Topics", "Actors", "Archive", "About"]
+    assert tabs == ["Home", "Weekly", "Topics", "Actors", "Archive", "Feeds", "About"]
     nav_links = page(built_site, SEED).select("nav.md-nav--primary a.md-nav__link")
     assert not [a for a in nav_links if "entries/" in a.get("href", "")]
 
@@ -221,3 +221,17 @@ def test_every_internal_link_resolves(built_site: Path) -> None:
                 broken.append(f"{html.relative_to(built_site)} -> {url}")
     assert broken == []
     assert checked > 500  # the walk really saw the site's links
+
+
+@pytest.mark.parametrize("config", ["mkdocs.yml", "tests/fixtures/site/mkdocs.yml"])
+def test_site_markdown_matches_the_validator(config: str) -> None:
+    """The validator parses bodies with the site's Markdown; both must agree on extensions."""
+    import yaml
+
+    from generator.bodies import EXTENSIONS
+    from support import ROOT
+
+    text = (ROOT / config).read_text(encoding="utf-8").replace("!ENV", "")
+    listed = yaml.safe_load(text)["markdown_extensions"]
+    names = [next(iter(item)) if isinstance(item, dict) else item for item in listed]
+    assert names == EXTENSIONS

@@ -1,0 +1,267 @@
+"""`digest check`: the validator corpus, the summary line, formats and exit codes.
+
+Every case in tests/fixtures/check/ is one entry file, `<case>.md`, with the exact
+problem lines `digest check` must print for it in `<case>.expected` (`{path}` stands for
+the entry's path; an empty file means the entry is clean). Each case is checked alone,
+as content/entries/2026/<case>.md in a fresh copy of the fixture digest.
+
+The command always runs in a subprocess, the way contributors and CI run it, so a
+traceback or a stray print cannot hide behind pytest's capture.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+CHECK_DIR = Path(__file__).parent / "fixtures" / "check"
+CASES = sorted(CHECK_DIR.glob("*.md"))
+ENTRY_DIR = "content/entries/2026"
+
+PROBLEM = re.compile(r"^(?P<path>.+?):(?P<line>\d+):(?P<col>\d+): (?P<severity>error|warning): (?P<rest>.*)$")
+SUMMARY = re.compile(r"^(no problems in \d+ files?|\d+ errors?, \d+ warnings? in \d+ files?)$")
+NO_URL = "no URL: readers cannot follow this source"
+
+
+def run_check(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """`digest check ARGS` run from inside `project`."""
+    return subprocess.run(
+        [sys.executable, "-m", "generator.cli", "check", *args],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        check=False,
+    )
+
+
+def assert_no_traceback(result: subprocess.CompletedProcess[str]) -> None:
+    assert "Traceback" not in result.stdout, result.stdout
+    assert "Traceback" not in result.stderr, result.stderr
+
+
+def only_entries(project: Path, *cases: str) -> list[str]:
+    """Empty the project's entries, then file the named corpus cases under 2026/."""
+    shutil.rmtree(project / "content" / "entries")
+    (project / ENTRY_DIR).mkdir(parents=True)
+    paths = []
+    for case in cases:
+        shutil.copyfile(CHECK_DIR / f"{case}.md", project / ENTRY_DIR / f"{case}.md")  # bytes as they are
+        paths.append(f"{ENTRY_DIR}/{case}.md")
+    return paths
+
+
+def plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+# --- the corpus -----------------------------------------------------------------------
+
+
+def test_corpus_is_complete() -> None:
+    assert len(CASES) >= 40
+    missing = [case.name for case in CASES if not case.with_suffix(".expected").is_file()]
+    assert not missing, f"cases without a .expected file: {missing}"
+    orphans = [e.name for e in CHECK_DIR.glob("*.expected") if not e.with_suffix(".md").is_file()]
+    assert not orphans, f".expected files without a case: {orphans}"
+    for expected in CHECK_DIR.glob("*.expected"):
+        for line in expected.read_text(encoding="utf-8").splitlines():
+            match = PROBLEM.match(line)
+            assert match and match["path"] == "{path}", f"{expected.name}: malformed line {line!r}"
+
+
+@pytest.mark.parametrize("case", CASES, ids=[case.stem for case in CASES])
+def test_case(case: Path, fixture_site: Path) -> None:
+    (path,) = only_entries(fixture_site, case.stem)
+    expected = [
+        line.replace("{path}", path)
+        for line in case.with_suffix(".expected").read_text(encoding="utf-8").splitlines()
+    ]
+
+    result = run_check(fixture_site, path)
+
+    assert_no_traceback(result)
+    lines = result.stdout.splitlines()
+    assert lines, f"no output at all; stderr: {result.stderr}"
+    problems, summary = lines[:-1], lines[-1]
+    assert problems == expected
+    severities = [PROBLEM.match(line)["severity"] for line in expected]  # type: ignore[index]
+    errors, warnings = severities.count("error"), severities.count("warning")
+    if expected:
+        assert summary == f"{plural(errors, 'error')}, {plural(warnings, 'warning')} in 1 file"
+    else:
+        assert summary.startswith("no problems in ")
+    assert result.returncode == (1 if errors else 0), result.stderr
+
+
+# --- the summary line -------------------------------------------------------------------
+
+
+def test_summary_clean_counts_the_entry_and_the_taxonomy_files(fixture_site: Path) -> None:
+    (path,) = only_entries(fixture_site, "valid-minimal")
+    result = run_check(fixture_site, path)
+    # One entry plus the two taxonomy files it was checked against.
+    assert result.stdout == "no problems in 3 files\n"
+    assert result.returncode == 0
+
+
+def test_summary_singular(fixture_site: Path) -> None:
+    (path,) = only_entries(fixture_site, "source-no-url")
+    result = run_check(fixture_site, path)
+    assert result.stdout.splitlines()[-1] == "0 errors, 1 warning in 1 file"
+    assert result.returncode == 0
+
+
+def test_summary_counts_errors_warnings_and_files_with_problems(fixture_site: Path) -> None:
+    paths = only_entries(fixture_site, "several-problems", "source-no-url", "valid-minimal")
+    result = run_check(fixture_site, *paths)
+    lines = result.stdout.splitlines()
+    assert all(PROBLEM.match(line) for line in lines[:-1])
+    assert lines[-1] == "9 errors, 2 warnings in 2 files"
+    assert SUMMARY.match(lines[-1])
+    assert result.returncode == 1
+
+
+def test_problems_are_sorted_by_file_then_line(fixture_site: Path) -> None:
+    paths = only_entries(fixture_site, "source-no-url", "date-impossible", "several-problems")
+    result = run_check(fixture_site, *paths)
+    found = [PROBLEM.match(line) for line in result.stdout.splitlines()[:-1]]
+    keys = [(m["path"], int(m["line"]), int(m["col"])) for m in found if m]
+    assert len(keys) == len(found)
+    assert keys == sorted(keys)
+    assert {k[0] for k in keys} == set(paths)
+
+
+def test_whole_fixture_project_has_only_missing_url_warnings(fixture_site: Path) -> None:
+    result = run_check(fixture_site)
+    assert_no_traceback(result)
+    lines = result.stdout.splitlines()
+    problems, summary = lines[:-1], lines[-1]
+    assert problems, "the fixture digest has sources without a URL"
+    for line in problems:
+        match = PROBLEM.match(line)
+        assert match, line
+        assert match["severity"] == "warning", line
+        assert re.fullmatch(r"sources\[\d+\]\.url: " + re.escape(NO_URL), match["rest"]), line
+    assert summary == f"0 errors, {plural(len(problems), 'warning')} in {plural(len({PROBLEM.match(l)['path'] for l in problems}), 'file')}"  # type: ignore[index]
+    assert result.returncode == 0
+
+
+def test_a_folder_argument_checks_the_entries_in_it(fixture_site: Path) -> None:
+    only_entries(fixture_site, "valid-minimal", "actor-unknown-did-you-mean")
+    result = run_check(fixture_site, ENTRY_DIR)
+    lines = result.stdout.splitlines()
+    assert lines[:-1] == [
+        f"{ENTRY_DIR}/actor-unknown-did-you-mean.md:5:17: error: actors: unknown actor 'chna' "
+        "(did you mean 'china'?); terms are listed in content/actors.yml"
+    ]
+    assert result.returncode == 1
+
+
+# --- --format github ------------------------------------------------------------------------
+
+
+def test_github_format(fixture_site: Path) -> None:
+    paths = only_entries(fixture_site, "actor-unknown-did-you-mean", "source-no-url")
+    result = run_check(fixture_site, "--format", "github", *paths)
+    assert_no_traceback(result)
+    assert result.stdout.splitlines() == [
+        f"::error file={ENTRY_DIR}/actor-unknown-did-you-mean.md,line=5,col=17,title=actors::"
+        "unknown actor 'chna' (did you mean 'china'?); terms are listed in content/actors.yml",
+        f"::warning file={ENTRY_DIR}/source-no-url.md,line=8,col=5,title=sources[0].url::{NO_URL}",
+    ]
+    # The summary is for the log; only workflow commands go to stdout.
+    assert result.stderr.strip().splitlines()[-1] == "1 error, 1 warning in 2 files"
+    assert result.returncode == 1
+
+
+def test_github_format_escapes_properties(fixture_site: Path) -> None:
+    only_entries(fixture_site)
+    entry = fixture_site / ENTRY_DIR / "odd-key.md"
+    original = (CHECK_DIR / "valid-minimal.md").read_text(encoding="utf-8")
+    entry.write_text(original.replace("---\n", '---\n"odd,key:x": 1\n', 1), encoding="utf-8")
+    result = run_check(fixture_site, "--format", "github", f"{ENTRY_DIR}/odd-key.md")
+    assert result.stdout.splitlines() == [
+        f"::error file={ENTRY_DIR}/odd-key.md,line=2,col=1,title=odd%2Ckey%3Ax::unknown field"
+    ]
+    assert result.returncode == 1
+
+
+def test_github_format_clean(fixture_site: Path) -> None:
+    (path,) = only_entries(fixture_site, "valid-minimal")
+    result = run_check(fixture_site, "--format", "github", path)
+    assert result.stdout == ""
+    assert "no problems in 3 files" in result.stderr
+    assert result.returncode == 0
+
+
+# --- --strict --------------------------------------------------------------------------------
+
+
+def test_strict_turns_warnings_into_errors(fixture_site: Path) -> None:
+    (path,) = only_entries(fixture_site, "source-no-url")
+    relaxed = run_check(fixture_site, path)
+    assert relaxed.returncode == 0
+    assert relaxed.stdout.splitlines()[0] == f"{path}:8:5: warning: sources[0].url: {NO_URL}"
+
+    strict = run_check(fixture_site, "--strict", path)
+    assert strict.stdout.splitlines() == [
+        f"{path}:8:5: error: sources[0].url: {NO_URL}",
+        "1 error, 0 warnings in 1 file",
+    ]
+    assert strict.returncode == 1
+
+
+def test_strict_github_format(fixture_site: Path) -> None:
+    (path,) = only_entries(fixture_site, "source-no-url")
+    result = run_check(fixture_site, "--strict", "--format", "github", path)
+    assert result.stdout.splitlines() == [f"::error file={path},line=8,col=5,title=sources[0].url::{NO_URL}"]
+    assert result.returncode == 1
+
+
+def test_strict_on_a_clean_entry_still_passes(fixture_site: Path) -> None:
+    (path,) = only_entries(fixture_site, "valid-full")
+    result = run_check(fixture_site, "--strict", path)
+    assert result.stdout == "no problems in 3 files\n"
+    assert result.returncode == 0
+
+
+# --- usage errors: exit code 2 ------------------------------------------------------------------
+
+
+def test_nonexistent_path_is_a_usage_error(fixture_site: Path) -> None:
+    result = run_check(fixture_site, "content/entries/2026/no-such-entry.md")
+    assert_no_traceback(result)
+    assert result.returncode == 2
+    assert "no-such-entry.md" in result.stderr
+    assert result.stdout == ""
+
+
+def test_outside_a_project_is_a_usage_error(tmp_path: Path) -> None:
+    outside = tmp_path / "not-a-project"
+    outside.mkdir()
+    result = run_check(outside)
+    assert_no_traceback(result)
+    assert result.returncode == 2
+    assert "mkdocs.yml" in result.stderr
+    assert result.stdout == ""
+
+
+def test_a_file_outside_the_project_is_a_usage_error(fixture_site: Path, tmp_path: Path) -> None:
+    stray = tmp_path / "stray.md"
+    shutil.copyfile(CHECK_DIR / "valid-minimal.md", stray)
+    result = run_check(fixture_site, str(stray))
+    assert_no_traceback(result)
+    assert result.returncode == 2
+    assert "outside the project" in result.stderr
+
+
+def test_unknown_option_is_a_usage_error(fixture_site: Path) -> None:
+    result = run_check(fixture_site, "--format", "xml")
+    assert_no_traceback(result)
+    assert result.returncode == 2
