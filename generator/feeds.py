@@ -60,7 +60,7 @@ def absolute(project: Project, path: str) -> str:
 
 
 def _moment(day: dt.date) -> dt.datetime:
-    return dt.datetime(day.year, day.month, day.day, tzinfo=dt.timezone.utc)
+    return dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC)
 
 
 def entry_item(project: Project, digest: Digest, entry: Entry) -> Item:
@@ -105,9 +105,9 @@ class _Entry(FeedEntry):  # type: ignore[misc]
     of the link's data), which turns a `related` source link into a second alternate."""
 
     def atom_entry(self, extensions: bool = True) -> etree._Element:
-        entry = super().atom_entry(extensions)
+        entry: etree._Element = super().atom_entry(extensions)
         elements = [el for el in entry if etree.QName(el).localname == "link"]
-        for element, data in zip(elements, self.link() or []):
+        for element, data in zip(elements, self.link() or [], strict=False):
             if data.get("rel") and data["rel"] != "alternate":
                 element.set("rel", data["rel"])
         return entry
@@ -115,7 +115,7 @@ class _Entry(FeedEntry):  # type: ignore[misc]
 
 def _newest(items: Sequence[Item]) -> dt.datetime:
     # An empty feed still needs a date; the epoch is fixed, unlike the clock.
-    return max((i.updated for i in items), default=dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc))
+    return max((i.updated for i in items), default=dt.datetime(1970, 1, 1, tzinfo=dt.UTC))
 
 
 def rss_and_atom(project: Project, feed: Feed) -> tuple[str, str]:

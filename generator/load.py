@@ -67,12 +67,12 @@ def load(project: Project, paths: Iterable[Path] | None = None, *, drafts: bool 
             entry = validate_entry(raw, taxonomy, report)
             if entry is not None:
                 entries.append(entry)
-    problems = tuple(sorted(report.problems, key=Problem.sort_key))
+    found = tuple(sorted(report.problems, key=Problem.sort_key))
     checked = len(files) + len(project.facets)
     if report.errors:
-        return Loaded(None, problems, checked)
+        return Loaded(None, found, checked)
     published = [e for e in entries if drafts or not e.draft]
     # Newest first; the slug breaks ties so the order never depends on the file system.
     published.sort(key=lambda e: (e.published, e.date, e.slug), reverse=True)
     digest = Digest(tuple(published), project.facets, taxonomy.terms)
-    return Loaded(digest, problems, checked)
+    return Loaded(digest, found, checked)

@@ -34,7 +34,7 @@ log = logging.getLogger("mkdocs.plugins.digest")
 _USER_EPOCH = os.environ.get("SOURCE_DATE_EPOCH")
 
 
-class DigestOptions(Config):
+class DigestOptions(Config):  # type: ignore[no-untyped-call]
     content = config_options.Type(str, default="content")
     page_size = config_options.Type(int, default=20)
     home_entries = config_options.Type(int, default=10)
@@ -42,7 +42,7 @@ class DigestOptions(Config):
     facets = config_options.Type(list, default=[])
 
 
-class DigestPlugin(BasePlugin[DigestOptions]):
+class DigestPlugin(BasePlugin[DigestOptions]):  # type: ignore[no-untyped-call]
     def __init__(self) -> None:
         self.project: Project | None = None
         self.generated: GeneratedFiles = {}
@@ -68,7 +68,7 @@ class DigestPlugin(BasePlugin[DigestOptions]):
         digest = loaded.digest
         if _USER_EPOCH is None and digest is not None and digest.entries:
             newest = max(max(e.published.date(), e.updated or e.date) for e in digest.entries)
-            os.environ["SOURCE_DATE_EPOCH"] = str(int(dt.datetime(newest.year, newest.month, newest.day, tzinfo=dt.timezone.utc).timestamp()))
+            os.environ["SOURCE_DATE_EPOCH"] = str(int(dt.datetime(newest.year, newest.month, newest.day, tzinfo=dt.UTC).timestamp()))
         return config
 
     def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:

@@ -9,9 +9,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from .config import Project
-from .load import Loaded, load
-from .read import decode, split_front_matter
 from .feeds import render_feeds
+from .load import Loaded, load
+from .model import Problem
+from .read import decode, split_front_matter
 from .render import render_pages
 from .validate import Report, check_markdown
 
@@ -24,7 +25,7 @@ def pages_dir(project: Project) -> Path:
     return project.content_dir / "pages"
 
 
-def check_pages(project: Project) -> list:  # type: ignore[type-arg]
+def check_pages(project: Project) -> list[Problem]:
     """Hand-written pages follow the entries' rule: Markdown only, no raw HTML."""
     report = Report()
     folder = pages_dir(project)

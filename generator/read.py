@@ -81,20 +81,18 @@ class _Loader(yaml.SafeLoader):
 
     depth = 0
 
-    def compose_node(self, parent: Node | None, index: object) -> Node | None:
-        event = self.peek_event()
+    def compose_node(self, parent: Node | None, index: int) -> Node | None:
+        event = self.peek_event()  # type: ignore[no-untyped-call]
+        line, col = (event.start_mark.line, event.start_mark.column) if event.start_mark else (0, 0)
         if isinstance(event, AliasEvent):
-            mark = event.start_mark
-            raise _YamlError(mark.line, mark.column, "YAML aliases (*name) are not allowed")
+            raise _YamlError(line, col, "YAML aliases (*name) are not allowed")
         if isinstance(event, (ScalarEvent, CollectionStartEvent)) and event.anchor:
-            mark = event.start_mark
-            raise _YamlError(mark.line, mark.column, "YAML anchors (&name) are not allowed")
+            raise _YamlError(line, col, "YAML anchors (&name) are not allowed")
         self.depth += 1
         if self.depth > MAX_DEPTH:
-            mark = event.start_mark
-            raise _YamlError(mark.line, mark.column, f"nesting deeper than {MAX_DEPTH} levels")
+            raise _YamlError(line, col, f"nesting deeper than {MAX_DEPTH} levels")
         try:
-            return super().compose_node(parent, index)  # type: ignore[no-any-return]
+            return super().compose_node(parent, index)
         finally:
             self.depth -= 1
 

@@ -268,7 +268,7 @@ def term_page(project: Project, digest: Digest, facet: Facet, term: Term, entrie
         f"{subscribe(base, base, 'Follow ' + term.name)}"
         "</div>\n"
         + "".join(related)
-        + f'\n<div class="digest-section"><h2>Entries</h2></div>'
+        + '\n<div class="digest-section"><h2>Entries</h2></div>'
     )
     label = f"{term.name}: {project.site_name}"
     return paged(digest, base, entries, project.page_size, intro, term.name, term.description, feeds=(base, label))

@@ -12,9 +12,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .bodies import raw_html
 from .model import Correction, Entry, Facet, Problem, Source, Term
 from .read import RawFile, YamlNode
-from .bodies import raw_html
 from .text import did_you_mean, fold, position
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -81,7 +81,7 @@ def date(report: Report, path: str, node: YamlNode, name: str) -> tuple[dt.date,
         except ValueError:
             report.add(path, node, name, f"'{raw}' is not a real calendar date")
             return None
-        return day, dt.datetime(day.year, day.month, day.day, tzinfo=dt.timezone.utc)
+        return day, dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC)
     match = DATETIME.match(raw)
     if not match:
         report.add(path, node, name, f"'{raw}' is not a date (YYYY-MM-DD) or an ISO 8601 datetime")
@@ -94,7 +94,7 @@ def date(report: Report, path: str, node: YamlNode, name: str) -> tuple[dt.date,
     except ValueError:
         report.add(path, node, name, f"'{raw}' is not a real date and time")
         return None
-    return moment.date(), moment.astimezone(dt.timezone.utc)
+    return moment.date(), moment.astimezone(dt.UTC)
 
 
 def url(report: Report, path: str, node: YamlNode, name: str) -> str | None:
@@ -185,11 +185,11 @@ def validate_taxonomy(facet: Facet, root: YamlNode | None, path: str, report: Re
             continue
         fields = {k.text: v for k, v in body.pairs}
         values: dict[str, str | None] = {}
-        for name in ("name", "description"):
-            if name in fields:
-                values[name] = text(report, path, fields[name], f"{key}.{name}")
+        for required in ("name", "description"):
+            if required in fields:
+                values[required] = text(report, path, fields[required], f"{key}.{required}")
             else:
-                report.add(path, key_node, f"{key}.{name}", "required field is missing")
+                report.add(path, key_node, f"{key}.{required}", "required field is missing")
         kind = None
         if facet.kinds:
             if "kind" not in fields:
@@ -217,9 +217,9 @@ def validate_taxonomy(facet: Facet, root: YamlNode | None, path: str, report: Re
                     if alias is not None:
                         aliases.append(alias)
         name, description = values.get("name"), values.get("description")
-        for ref_node, ref in [(key_node, key), (fields.get("name"), name)] + [
-            (fields.get("aliases"), a) for a in aliases
-        ]:
+        refs: list[tuple[YamlNode | None, str | None]] = [(key_node, key), (fields.get("name"), name)]
+        refs += [(fields.get("aliases"), a) for a in aliases]
+        for ref_node, ref in refs:
             if ref is None:
                 continue
             owner = claimed.get(fold(ref))

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
 from support import copy_site
 
 os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")

@@ -148,7 +148,7 @@ def test_whole_fixture_project_has_only_missing_url_warnings(fixture_site: Path)
         assert match, line
         assert match["severity"] == "warning", line
         assert re.fullmatch(r"sources\[\d+\]\.url: " + re.escape(NO_URL), match["rest"]), line
-    assert summary == f"0 errors, {plural(len(problems), 'warning')} in {plural(len({PROBLEM.match(l)['path'] for l in problems}), 'file')}"  # type: ignore[index]
+    assert summary == f"0 errors, {plural(len(problems), 'warning')} in {plural(len({PROBLEM.match(p)['path'] for p in problems}), 'file')}"  # type: ignore[index]
     assert result.returncode == 0
 
 

@@ -74,7 +74,7 @@ def test_site_feed_items(built_site: Path, name: str) -> None:
         assert seed.updated_parsed[:3] == (2026, 5, 14)  # from `updated`, not the build
         assert parsed.feed.updated_parsed[:3] == (2026, 5, 14)  # the newest item's date
         huawei = parsed.entries[2]
-        assert [l.href for l in huawei.links if l.rel == "related"] == ["https://www.bis.gov/"]
+        assert [link.href for link in huawei.links if link.rel == "related"] == ["https://www.bis.gov/"]
     else:
         assert parsed.feed.updated_parsed[:3] == (2026, 5, 14)  # lastBuildDate
 
@@ -159,7 +159,7 @@ def test_feeds_page_lists_every_feed(built_site: Path) -> None:
 
 def _alternates(html: str, base: str) -> list[str]:
     soup = BeautifulSoup(html, "html.parser")
-    return [urljoin(base, l["href"]) for l in soup.find_all("link", rel="alternate")]
+    return [urljoin(base, tag["href"]) for tag in soup.find_all("link", rel="alternate")]
 
 
 def test_autodiscovery_and_subscribe_links(built_site: Path) -> None:
@@ -191,7 +191,7 @@ def served(built_site: Path) -> Iterator[str]:
 
 
 def _get(url: str) -> bytes:
-    with urllib.request.urlopen(url, timeout=10) as response:  # noqa: S310 - loopback only
+    with urllib.request.urlopen(url, timeout=10) as response:
         assert response.status == 200
         return response.read()
 
