@@ -1,0 +1,63 @@
+"""Live preview: `digest serve` rebuilds when an entry in content/ changes."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+from pathlib import Path
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def fetch(url: str) -> str:
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:
+            return str(response.read().decode("utf-8"))
+    except (urllib.error.URLError, ConnectionError, TimeoutError):
+        return ""
+
+
+def wait_for(condition: Callable[[], bool], what: str, limit: float = 60.0) -> None:
+    """Poll until `condition` holds; the bound only stops a broken server hanging the suite."""
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"gave up waiting for {what}")
+
+
+def test_serve_rebuilds_on_entry_change(fixture_site: Path) -> None:
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/fixture/entries/2026/un-ai-dialogue-opens/"
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "generator.cli", "serve", "--dev-addr", f"127.0.0.1:{port}"],
+        cwd=fixture_site,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        wait_for(lambda: "began a new dialogue" in fetch(url), "the first build")
+        entry = fixture_site / "content/entries/2026/un-ai-dialogue-opens.md"
+        entry.write_text(entry.read_text(encoding="utf-8").replace("began a new dialogue", "opened a fresh dialogue"), encoding="utf-8")
+        wait_for(lambda: "opened a fresh dialogue" in fetch(url), "the rebuild after an edit")
+        # A topic page that lists the entry follows too.
+        assert "opened a fresh dialogue" in fetch(f"http://127.0.0.1:{port}/fixture/topics/ai-diplomacy/")
+    finally:
+        server.terminate()
+        output, _ = server.communicate(timeout=30)
+    assert "Traceback" not in output
