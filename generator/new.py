@@ -30,10 +30,19 @@ Plain Markdown; no raw HTML. Link sources in the front matter, not only here.
 
 def slugify(title: str) -> str:
     """Lowercase ASCII words joined by hyphens: `China's chip push` -> `chinas-chip-push`."""
-    ascii_text = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
-    ascii_text = re.sub(r"['\u2019]", "", ascii_text.lower())
+    text = re.sub(r"['\u2019]", "", title.lower())
+    text = re.sub(r"[^\w]+", " ", text)  # dashes and punctuation separate words
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     words = re.findall(r"[a-z0-9]+", ascii_text)
     return "-".join(words)[:80].strip("-")
+
+
+class _Dumper(yaml.SafeDumper):
+    """Never write anchors: the same date twice must not become `&id001` / `*id001`,
+    which `digest check` (rightly) refuses."""
+
+    def ignore_aliases(self, data: object) -> bool:
+        return True
 
 
 def _completer(options: list[str]) -> Callable[[str, int], str | None]:
@@ -137,7 +146,7 @@ def new_entry(project: Project, args: argparse.Namespace) -> int:
         **{key: keys for key, keys in resolved.items()},
         "sources": [source],
     }
-    text = TEMPLATE.format(front=yaml.safe_dump(front, allow_unicode=True, sort_keys=False, width=88))
+    text = TEMPLATE.format(front=yaml.dump(front, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=88))
     target = project.entries_dir / str(day.year) / f"{slug}.md"
     rel = target.relative_to(project.root).as_posix()
     target.parent.mkdir(parents=True, exist_ok=True)
