@@ -7,6 +7,7 @@ traceback: every problem is a line naming the file, line, column and field.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import os
 import sys
 from collections.abc import Sequence
@@ -82,11 +83,12 @@ def cmd_check(args: argparse.Namespace) -> int:
     from .pipeline import check_pages
 
     project = _project()
+    today = dt.date.today()
     if args.paths:
-        loaded = load(project, _entry_paths(project, args.paths))
+        loaded = load(project, _entry_paths(project, args.paths), today=today)
         problems = list(loaded.problems)
     else:
-        loaded = load(project)
+        loaded = load(project, today=today)
         problems = sorted([*loaded.problems, *check_pages(project)], key=Problem.sort_key)
     return report(problems, loaded.files, args.format, args.strict)
 

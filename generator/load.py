@@ -6,6 +6,7 @@ generator and the MkDocs plugin all come through here, so they report the same p
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -49,8 +50,44 @@ def load_taxonomy(project: Project, report: Report) -> Taxonomy:
     return build_taxonomy(project.facets, terms)
 
 
-def load(project: Project, paths: Iterable[Path] | None = None, *, drafts: bool = False) -> Loaded:
-    """Validate the taxonomy and the entries (all of them, or just `paths`)."""
+def cross_checks(report: Report, taxonomy: Taxonomy, files: list[Path], root: Path, whole: bool) -> None:
+    """Checks that need every file at once: slugs equal but for case, shared source
+    URLs and (over the whole digest) terms no entry uses."""
+    by_url: dict[str, str] = {}
+    for link, path, line, col, name in sorted(report.urls, key=lambda u: (u[1], u[2])):
+        first = by_url.setdefault(link, path)
+        if first != path:
+            report.problems.append(Problem(path, line, col, name, f"{link} is already cited by {first}", "warning"))
+    by_slug: dict[tuple[str, str], str] = {}
+    for file in files:
+        path = file.relative_to(root).as_posix() if file.is_absolute() else file.as_posix()
+        folder, _, name = path.rpartition("/")
+        first = by_slug.setdefault((folder, name.lower()), path)
+        if first != path:
+            report.problems.append(Problem(path, 1, 1, "file", f"same URL as {first}: slugs must differ by more than case"))
+    if whole:
+        for facet_key, terms in taxonomy.terms:
+            facet = next(f for f in taxonomy.facets if f.key == facet_key)
+            for term in terms:
+                if (facet_key, term.key) not in report.used:
+                    where, line, col = report.places[(facet_key, term.key)]
+                    report.problems.append(
+                        Problem(where, line, col, term.key, f"no entry uses this {facet.singular}", "warning")
+                    )
+
+
+def load(
+    project: Project,
+    paths: Iterable[Path] | None = None,
+    *,
+    drafts: bool = False,
+    today: dt.date | None = None,
+) -> Loaded:
+    """Validate the taxonomy and the entries (all of them, or just `paths`).
+
+    `today` enables the warning for entries dated in the future; the build passes
+    none, so its output never depends on the clock.
+    """
     report = Report()
     taxonomy = load_taxonomy(project, report)
     files: list[Path]
@@ -64,9 +101,10 @@ def load(project: Project, paths: Iterable[Path] | None = None, *, drafts: bool 
         raw, problems = read_entry(file.resolve() if not file.is_absolute() else file, project.root)
         report.problems.extend(problems)
         if raw is not None:
-            entry = validate_entry(raw, taxonomy, report)
+            entry = validate_entry(raw, taxonomy, report, today)
             if entry is not None:
                 entries.append(entry)
+    cross_checks(report, taxonomy, files, project.root, whole=paths is None)
     found = tuple(sorted(report.problems, key=Problem.sort_key))
     checked = len(files) + len(project.facets)
     if report.errors:

@@ -34,9 +34,12 @@ TERM_KEYS = ("name", "description", "aliases", "kind", "country")
 
 @dataclass
 class Report:
-    """Problems found so far; `add` keeps the validator's code short."""
+    """Problems found so far, and what cross-file checks need; `add` keeps code short."""
 
     problems: list[Problem] = field(default_factory=list)
+    used: set[tuple[str, str]] = field(default_factory=set)  # (facet, key) named by any entry
+    urls: list[tuple[str, str, int, int, str]] = field(default_factory=list)  # (url, path, line, col, field)
+    places: dict[tuple[str, str], tuple[str, int, int]] = field(default_factory=dict)  # term -> file position
 
     def add(self, path: str, node: YamlNode | None, name: str, message: str, severity: str = "error") -> None:
         line, col = (node.line, node.col) if node else (1, 1)
@@ -207,6 +210,7 @@ def validate_taxonomy(facet: Facet, root: YamlNode | None, path: str, report: Re
                 report.add(path, fields["country"], f"{key}.country", f"'{country}' is not an ISO 3166-1 alpha-2 code (two capital letters)")
                 country = None
         aliases: list[str] = []
+        refs: list[tuple[YamlNode | None, str | None]] = [(key_node, key)]
         if "aliases" in fields:
             node = fields["aliases"]
             if node.kind != "seq":
@@ -216,18 +220,21 @@ def validate_taxonomy(facet: Facet, root: YamlNode | None, path: str, report: Re
                     alias = text(report, path, item, f"{key}.aliases")
                     if alias is not None:
                         aliases.append(alias)
+                        refs.append((item, alias))
         name, description = values.get("name"), values.get("description")
-        refs: list[tuple[YamlNode | None, str | None]] = [(key_node, key), (fields.get("name"), name)]
-        refs += [(fields.get("aliases"), a) for a in aliases]
+        refs.insert(1, (fields.get("name"), name))
         for ref_node, ref in refs:
             if ref is None:
                 continue
             owner = claimed.get(fold(ref))
             if owner is not None and owner != key:
-                report.add(path, ref_node, f"{key}", f"'{ref}' is already used by '{owner}'")
+                label = key if ref_node is key_node else f"{key}.name" if ref_node is fields.get("name") else f"{key}.aliases"
+                report.add(path, ref_node, label, f"'{ref}' is already used by '{owner}'")
             claimed.setdefault(fold(ref), key)
-        if name is not None and description is not None:
-            terms.append(Term(facet.key, key, name, description, tuple(aliases), kind, country))
+        report.places[(facet.key, key)] = (path, key_node.line, key_node.col)
+        # A term with a bad field still resolves, so entries naming it get no second,
+        # misleading "unknown" error; the report has the error, so nothing is built.
+        terms.append(Term(facet.key, key, name or key, description or "", tuple(aliases), kind, country))
     return tuple(terms)
 
 
@@ -281,6 +288,8 @@ def _sources(report: Report, path: str, node: YamlNode) -> tuple[Source, ...]:
             publisher = text(report, path, fields["publisher"], f"{name}.publisher", max_len=200)
         title = text(report, path, fields["title"], f"{name}.title", max_len=300) if "title" in fields else None
         link = url(report, path, fields["url"], f"{name}.url") if "url" in fields else None
+        if link is not None:
+            report.urls.append((link, path, fields["url"].line, fields["url"].col, f"{name}.url"))
         when = date(report, path, fields["date"], f"{name}.date") if "date" in fields else None
         if "url" not in fields:
             report.add(path, item, f"{name}.url", "no URL: readers cannot follow this source", "warning")
@@ -325,10 +334,11 @@ def _terms(report: Report, path: str, node: YamlNode, facet: Facet, taxonomy: Ta
         else:
             keys.append(key)
             written[key] = ref
+            report.used.add((facet.key, key))
     return tuple(keys)
 
 
-def validate_entry(raw: RawFile, taxonomy: Taxonomy, report: Report) -> Entry | None:
+def validate_entry(raw: RawFile, taxonomy: Taxonomy, report: Report, today: dt.date | None = None) -> Entry | None:
     """Check one entry's front matter and body; return the Entry when it is clean."""
     before = report.errors
     path = raw.path
@@ -354,6 +364,8 @@ def validate_entry(raw: RawFile, taxonomy: Taxonomy, report: Report) -> Entry | 
     when = date(report, path, fields["date"], "date") if get("date") else None
     if when and len(Path(path).parts) >= 2 and Path(path).parts[-2] != str(when[0].year):
         report.add(path, fields["date"], "date", f"the entry is dated {when[0].year} but filed under {Path(path).parts[-2]}/; move it to entries/{when[0].year}/")
+    if when and today and when[0] > today:
+        report.add(path, fields["date"], "date", f"{when[0]} is in the future (today is {today})", "warning")
     updated = None
     if get("updated"):
         stamp = date(report, path, fields["updated"], "updated")
