@@ -84,6 +84,7 @@ def plugin_options(config: dict[str, Any]) -> dict[str, Any]:
 
 
 def load_project(root: Path) -> Project:
+    root = root.resolve()
     try:
         with open(root / "mkdocs.yml", encoding="utf-8") as handle:
             config = yaml.load(handle, Loader=_TolerantLoader)
