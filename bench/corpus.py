@@ -12,12 +12,7 @@ import random
 import shutil
 from pathlib import Path
 
-WORDS = (
-    "export controls chips model access frontier lab government talks summit rule licence "
-    "agency officials said week policy security industry companies market supply chain "
-    "data centre compute training inference cloud customers allies partners review risk "
-    "safety standards agreement dialogue channel deployment capability research release"
-).split()
+WORDS = ["export", "controls", "chips", "model", "access", "frontier", "lab", "government", "talks", "summit", "rule", "licence", "agency", "officials", "said", "week", "policy", "security", "industry", "companies", "market", "supply", "chain", "data", "centre", "compute", "training", "inference", "cloud", "customers", "allies", "partners", "review", "risk", "safety", "standards", "agreement", "dialogue", "channel", "deployment", "capability", "research", "release"]
 KINDS = ("state", "government-body", "company", "research-lab", "think-tank", "international-body", "person")
 ACTORS = 400
 TOPICS = 40

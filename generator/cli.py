@@ -84,11 +84,12 @@ def cmd_check(args: argparse.Namespace) -> int:
 
     project = _project()
     today = dt.date.today()
+    workers = min(os.cpu_count() or 1, 4)
     if args.paths:
-        loaded = load(project, _entry_paths(project, args.paths), today=today)
+        loaded = load(project, _entry_paths(project, args.paths), today=today, workers=workers)
         problems = list(loaded.problems)
     else:
-        loaded = load(project, today=today)
+        loaded = load(project, today=today, workers=workers)
         problems = sorted([*loaded.problems, *check_pages(project)], key=Problem.sort_key)
     return report(problems, loaded.files, args.format, args.strict)
 

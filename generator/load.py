@@ -7,13 +7,15 @@ generator and the MkDocs plugin all come through here, so they report the same p
 from __future__ import annotations
 
 import datetime as dt
+import multiprocessing as mp
 from collections.abc import Iterable
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 from .config import Project
 from .model import Digest, Entry, Problem, Term
-from .read import find_entries, read_entry, read_yaml_file
+from .read import find_entries, read_entry, read_yaml_file, relative
 from .validate import Report, Taxonomy, build_taxonomy, validate_entry, validate_taxonomy
 
 
@@ -60,7 +62,7 @@ def cross_checks(report: Report, taxonomy: Taxonomy, files: list[Path], root: Pa
             report.problems.append(Problem(path, line, col, name, f"{link} is already cited by {first}", "warning"))
     by_slug: dict[tuple[str, str], str] = {}
     for file in files:
-        path = file.relative_to(root).as_posix() if file.is_absolute() else file.as_posix()
+        path = relative(file, root) if file.is_absolute() else file.as_posix()
         folder, _, name = path.rpartition("/")
         first = by_slug.setdefault((folder, name.lower()), path)
         if first != path:
@@ -76,14 +78,59 @@ def cross_checks(report: Report, taxonomy: Taxonomy, files: list[Path], root: Pa
                     )
 
 
+def check_files(
+    files: list[Path], root: Path, taxonomy: Taxonomy, today: dt.date | None, keep: bool = True
+) -> tuple[list[Entry], Report]:
+    """Read and validate some entry files; the unit of work of a worker process.
+
+    With `keep` false only the findings come back (all `digest check` needs), which
+    spares a worker from pickling every entry back to its parent."""
+    report = Report()
+    entries: list[Entry] = []
+    for file in files:
+        raw, problems = read_entry(file, root)
+        report.problems.extend(problems)
+        if raw is not None:
+            entry = validate_entry(raw, taxonomy, report, today)
+            if entry is not None and keep:
+                entries.append(entry)
+    return entries, report
+
+
+# Below this many files a worker process costs more than it saves.
+PARALLEL_FROM = 2000
+
+
+def _in_chunks(
+    files: list[Path], root: Path, taxonomy: Taxonomy, today: dt.date | None, workers: int
+) -> list[tuple[list[Entry], Report]]:
+    """check_files over contiguous chunks, in worker processes when there are many files.
+
+    Results come back in file order, so output does not depend on scheduling.
+    """
+    keep = workers <= 1
+    if workers <= 1 or len(files) < PARALLEL_FROM or "fork" not in mp.get_all_start_methods():
+        return [check_files(files, root, taxonomy, today)]
+    size = -(-len(files) // workers)
+    chunks = [files[i : i + size] for i in range(0, len(files), size)]
+    # fork: workers inherit the loaded modules, so they start in milliseconds.
+    with ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("fork")) as pool:
+        n = len(chunks)
+        return list(pool.map(check_files, chunks, [root] * n, [taxonomy] * n, [today] * n, [keep] * n))
+
+
 def load(
     project: Project,
     paths: Iterable[Path] | None = None,
     *,
     drafts: bool = False,
     today: dt.date | None = None,
+    workers: int = 1,
 ) -> Loaded:
     """Validate the taxonomy and the entries (all of them, or just `paths`).
+
+    With several `workers` (for `digest check`), files are checked in parallel and
+    only the findings are kept: the result has problems but no digest.
 
     `today` enables the warning for entries dated in the future; the build passes
     none, so its output never depends on the clock.
@@ -96,18 +143,17 @@ def load(
         report.problems.extend(stray)
     else:
         files = list(paths)
+    files = [file if file.is_absolute() else file.resolve() for file in files]
     entries: list[Entry] = []
-    for file in files:
-        raw, problems = read_entry(file.resolve() if not file.is_absolute() else file, project.root)
-        report.problems.extend(problems)
-        if raw is not None:
-            entry = validate_entry(raw, taxonomy, report, today)
-            if entry is not None:
-                entries.append(entry)
+    for chunk_entries, chunk in _in_chunks(files, project.root, taxonomy, today, workers):
+        entries += chunk_entries
+        report.problems += chunk.problems
+        report.used |= chunk.used
+        report.urls += chunk.urls
     cross_checks(report, taxonomy, files, project.root, whole=paths is None)
     found = tuple(sorted(report.problems, key=Problem.sort_key))
     checked = len(files) + len(project.facets)
-    if report.errors:
+    if report.errors or workers > 1:
         return Loaded(None, found, checked)
     published = [e for e in entries if drafts or not e.draft]
     # Newest first; the slug breaks ties so the order never depends on the file system.

@@ -7,8 +7,10 @@ Python object, so tags, anchors and duplicate keys can all be refused with their
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 import yaml
 from yaml.events import (
@@ -20,7 +22,6 @@ from yaml.events import (
     SequenceStartEvent,
     StreamEndEvent,
 )
-from yaml.nodes import ScalarNode
 
 from .model import Problem
 from .text import blank_forbidden, forbidden_char, forbidden_chars, nfc, position
@@ -36,9 +37,12 @@ _CORE_TAGS = frozenset(
 )
 
 
-@dataclass(frozen=True, slots=True)
-class YamlNode:
-    """A YAML value with its file position. `kind` is scalar, seq or map."""
+class YamlNode(NamedTuple):
+    """A YAML value with its file position. `kind` is scalar, seq or map.
+
+    A NamedTuple rather than a frozen dataclass: immutable all the same, and the
+    reader makes some thirty per entry, where a frozen dataclass's __init__ is slow.
+    """
 
     kind: str
     line: int
@@ -121,14 +125,21 @@ class _Composer:
             raise _YamlError(line, col, f"nesting deeper than {MAX_DEPTH} levels")
         where = (line + self.first_line, col + 1)
         if isinstance(event, ScalarEvent):
-            tag = event.tag if event.tag not in (None, "!") else None
-            tag = tag or self.events.resolve(ScalarNode, event.value, event.implicit)
-            self._check_tag(tag, where)
-            text = nfc(event.value)
-            bad = forbidden_char(text)
-            if bad:
-                self.problems.append(Problem(self.path, *where, "yaml", f"forbidden character {bad[1]}"))
-            return YamlNode("scalar", *where, tag=tag, text=text, plain=not event.style)
+            text, style = event.value, event.style
+            if event.tag not in (None, "!"):
+                tag = event.tag
+            elif style:  # quoted or block: always text
+                tag = "tag:yaml.org,2002:str"
+            else:
+                tag = _resolve_plain(text)
+            if tag not in _CORE_TAGS:
+                self._check_tag(tag, where)
+            if style == '"':  # only escapes can make characters the file check did not see
+                text = nfc(text)
+                bad = forbidden_char(text)
+                if bad:
+                    self.problems.append(Problem(self.path, *where, "yaml", f"forbidden character {bad[1]}"))
+            return YamlNode("scalar", *where, tag=tag, text=text, plain=not style)
         if isinstance(event, SequenceStartEvent):
             tag = event.tag if event.tag not in (None, "!") else "tag:yaml.org,2002:seq"
             self._check_tag(tag, where)
@@ -160,6 +171,18 @@ class _Composer:
             self.problems.append(Problem(self.path, *where, "yaml", f"YAML tag '{tag}' is not allowed"))
 
 
+_IMPLICIT = yaml.SafeLoader.yaml_implicit_resolvers
+
+
+def _resolve_plain(value: str) -> str:
+    """The YAML 1.1 type of an unquoted scalar (what SafeLoader's resolver answers,
+    without its per-call overhead): `yes`, `2024` or `null` are not text."""
+    for tag, pattern in _IMPLICIT.get(value[:1] or "", ()):
+        if pattern.match(value):
+            return str(tag)
+    return "tag:yaml.org,2002:str"
+
+
 def _mark(event: object) -> tuple[int, int]:
     mark = getattr(event, "start_mark", None)
     return (mark.line, mark.column) if mark is not None else (0, 0)
@@ -169,7 +192,7 @@ def parse_yaml(text: str, path: str, first_line: int) -> tuple[YamlNode | None, 
     """Compose `text` into located nodes. `first_line` is the file line of its first line."""
     composer = None
     try:
-        composer = _Composer(text, path, first_line)
+        composer = _Composer(nfc(text), path, first_line)
         node = composer.document()
     except _YamlError as err:
         return None, [Problem(path, err.line + first_line, err.col + 1, "yaml", err.message)]
@@ -226,21 +249,29 @@ def split_front_matter(text: str, path: str) -> tuple[str | None, int, str, int,
     ]
 
 
+def relative(file: Path, root: Path) -> str:
+    """`file` relative to `root`, with forward slashes (cheaper than Path.relative_to)."""
+    full, base = file.as_posix(), root.as_posix().rstrip("/") + "/"
+    return full[len(base) :] if full.startswith(base) else file.relative_to(root).as_posix()
+
+
 def read_entry(file: Path, root: Path) -> tuple[RawFile | None, list[Problem]]:
     """Read one entry file. Returns no RawFile when nothing useful could be parsed."""
-    path = file.relative_to(root).as_posix()
-    size = file.stat().st_size
-    if size > MAX_ENTRY_BYTES:
-        message = f"file is {size} bytes; entries are limited to {MAX_ENTRY_BYTES} bytes"
+    path = relative(file, root)
+    with open(file, "rb") as handle:
+        data = handle.read(MAX_ENTRY_BYTES + 1)  # the cap holds before anything is parsed
+    if len(data) > MAX_ENTRY_BYTES:
+        message = f"file is over {MAX_ENTRY_BYTES} bytes, the limit for an entry"
         return None, [Problem(path, 1, 1, "file", message)]
-    text, problems = decode(file.read_bytes(), path)
+    text, problems = decode(data, path)
     if text is None:
         return None, problems
     for index, name in forbidden_chars(text):
         line, col = position(text, index)
         problems.append(Problem(path, line, col, "file", f"forbidden character {name}"))
     # Reported once, here, at the exact spot; blanked so the rest can still be checked.
-    text = blank_forbidden(text)
+    # NFC once for the whole file, so that every plain or single-quoted value is NFC.
+    text = nfc(blank_forbidden(text))
     front_text, front_line, body, body_line, split_problems = split_front_matter(text, path)
     problems += split_problems
     if front_text is None:
@@ -262,16 +293,19 @@ def read_entry(file: Path, root: Path) -> tuple[RawFile | None, list[Problem]]:
         front = None
     if yaml_problems and front is not None and any(p.field == "yaml" for p in yaml_problems):
         front = None  # a refused tag or alias: do not validate what we would not load
-    return RawFile(path, front, nfc(body), body_line), problems
+    return RawFile(path, front, body, body_line), problems
 
 
 def read_yaml_file(file: Path, root: Path) -> tuple[YamlNode | None, list[Problem]]:
     """Read a whole-file YAML document (a taxonomy file)."""
-    path = file.relative_to(root).as_posix()
+    path = relative(file, root)
     text, problems = decode(file.read_bytes(), path)
     if text is None:
         return None, problems
-    node, yaml_problems = parse_yaml(text, path, 1)
+    for index, name in forbidden_chars(text):
+        line, col = position(text, index)
+        problems.append(Problem(path, line, col, "file", f"forbidden character {name}"))
+    node, yaml_problems = parse_yaml(blank_forbidden(text), path, 1)
     return node, problems + yaml_problems
 
 
@@ -281,26 +315,22 @@ def find_entries(entries_dir: Path, root: Path) -> tuple[list[Path], list[Proble
     problems: list[Problem] = []
     if not entries_dir.is_dir():
         return found, problems
-    for file in sorted(entries_dir.rglob("*")):
-        rel = file.relative_to(entries_dir)
-        if any(part.startswith(".") for part in rel.parts):
-            continue
-        if file.is_symlink():
-            problems.append(
-                Problem(file.relative_to(root).as_posix(), 1, 1, "file", "symbolic links are not allowed")
-            )
-        elif file.is_dir():
-            continue
-        elif file.suffix != ".md":
-            problems.append(
-                Problem(
-                    file.relative_to(root).as_posix(),
-                    1,
-                    1,
-                    "file",
-                    "not an entry: only Markdown files (.md) belong in content/entries/",
-                )
-            )
-        else:
-            found.append(file)
+    for folder, dirs, names in os.walk(entries_dir):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        base = Path(folder)
+        for link in [d for d in dirs if (base / d).is_symlink()]:
+            dirs.remove(link)
+            problems.append(Problem(relative(base / link, root), 1, 1, "file", "symbolic links are not allowed"))
+        for name in sorted(names):
+            if name.startswith("."):
+                continue
+            file = base / name
+            if file.is_symlink():
+                problems.append(Problem(relative(file, root), 1, 1, "file", "symbolic links are not allowed"))
+            elif not name.endswith(".md"):
+                message = "not an entry: only Markdown files (.md) belong in content/entries/"
+                problems.append(Problem(relative(file, root), 1, 1, "file", message))
+            else:
+                found.append(file)
+    found.sort()
     return found, problems
