@@ -25,8 +25,10 @@ from mkdocs.exceptions import Abort
 from mkdocs.livereload import LiveReloadServer
 from mkdocs.plugins import BasePlugin
 from mkdocs.structure.files import File, Files, InclusionLevel
+from mkdocs.structure.pages import Page
 
 from .config import Project, project_from
+from .html import esc
 from .pipeline import Files as GeneratedFiles
 from .pipeline import generate
 
@@ -78,6 +80,14 @@ class DigestPlugin(BasePlugin[DigestOptions]):  # type: ignore[no-untyped-call]
                     File.generated(config, path, content=self.generated[path], inclusion=InclusionLevel.NOT_IN_NAV)
                 )
         return files
+
+    def on_page_markdown(self, markdown: str, *, page: Page, config: MkDocsConfig, files: Files) -> str:
+        """Hand-written pages' titles and descriptions are escaped like generated ones."""
+        if page.file.src_uri not in self.generated:
+            for key in ("title", "description"):
+                if isinstance(page.meta.get(key), str):
+                    page.meta[key] = esc(page.meta[key])
+        return markdown
 
     def on_serve(self, server: LiveReloadServer, *, config: MkDocsConfig, builder: Any) -> LiveReloadServer:
         if self.project is not None:

@@ -12,12 +12,14 @@ from .config import Project
 from .feeds import render_feeds
 from .load import Loaded, load
 from .model import Problem
-from .read import decode, split_front_matter
+from .read import decode, parse_yaml, split_front_matter
 from .render import render_pages
-from .validate import Report, check_markdown
+from .validate import Report, check_markdown, mapping
+from .validate import text as text_field
 
 Files = dict[str, str | bytes]
 ASSETS = ("digest.css",)
+PAGE_KEYS = ("title", "description")
 
 
 def pages_dir(project: Project) -> Path:
@@ -35,10 +37,17 @@ def check_pages(project: Project) -> list[Problem]:
         report.problems.extend(problems)
         if text is None:
             continue
+        body, body_line = text, 1
         if text.startswith("---\n"):
-            _, _, body, body_line, _ = split_front_matter(text, path)
-        else:
-            body, body_line = text, 1
+            front_text, front_line, body, body_line, split = split_front_matter(text, path)
+            report.problems.extend(split)
+            node, yaml_problems = parse_yaml(front_text or "", path, front_line)
+            report.problems.extend(yaml_problems)
+            # Only these keys: a page may never pick a template, hide search or the like.
+            if node is not None and mapping(report, path, node, "", PAGE_KEYS):
+                for key, value in node.pairs:
+                    if key.text in PAGE_KEYS:
+                        text_field(report, path, value, key.text, max_len=500)
         check_markdown(report, path, body, body_line)
     return report.problems
 

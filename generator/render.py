@@ -44,19 +44,23 @@ def front_matter(
     search: bool = True,
     hide: Sequence[str] = (),
     feeds: tuple[str, str] | None = None,
+    entry: bool = False,
 ) -> str:
     """YAML front matter for a generated page; yaml.safe_dump quotes whatever needs it.
 
     `feeds` is (folder, title) of the page's own feeds, linked from its <head> by the
     template for autodiscovery (the site's feeds are linked from every page).
     """
-    meta: dict[str, Any] = {"title": title}
+    # Stored HTML-escaped: Material and its search index print meta titles as HTML.
+    meta: dict[str, Any] = {"title": esc(title)}
     if description:
-        meta["description"] = description
+        meta["description"] = esc(description)
     if not search:
         meta["search"] = {"exclude": True}
     if hide:
         meta["hide"] = list(hide)
+    if entry:
+        meta["entry"] = True
     if feeds:
         base, label = feeds
         meta["feeds"] = [
@@ -190,7 +194,7 @@ def entry_page(digest: Digest, entry: Entry) -> Pages:
     )
     sources_block = f'<div class="digest-sources"><h2 id="sources">Sources</h2><ul>{sources}</ul></div>'
     text = (
-        front_matter(entry.title, entry.summary, hide=["navigation"])
+        front_matter(entry.title, entry.summary, hide=["navigation"], entry=True)
         + header
         + "\n\n"
         + sources_block

@@ -187,3 +187,18 @@ def _differences(compared: filecmp.dircmp[str]) -> list[str]:
     for sub in compared.subdirs.values():
         found += _differences(sub)
     return found
+
+
+def test_hand_written_pages_are_checked_and_escaped(fixture_site: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    about = fixture_site / "content/pages/about.md"
+    about.write_text("---\ntitle: About <img src=x onerror=alert(1)>\ntemplate: 404.html\n---\n\n# About\n\n<b>bold</b>\n", encoding="utf-8")
+    monkeypatch.chdir(fixture_site)
+    assert main(["check"]) == 1
+    out = capsys.readouterr().out
+    assert "content/pages/about.md:3:1: error: template: unknown field" in out
+    assert "content/pages/about.md:8:1: error: body: raw HTML is not allowed" in out
+    about.write_text("---\ntitle: About <img src=x onerror=alert(1)>\n---\n\n# About\n\nPlain.\n", encoding="utf-8")
+    assert main(["build"]) == 0
+    html = (fixture_site / "site/about/index.html").read_text(encoding="utf-8")
+    assert "<img src=x" not in html
+    assert "<title>About &lt;img src=x onerror=alert(1)&gt; - Fixture Digest</title>" in html

@@ -115,6 +115,13 @@ def test_untrusted_text_is_escaped(built_site: Path) -> None:
     assert "<tags>" not in html and "<b>markup" not in html
     # The body's code span stays code.
     assert soup.select_one("article code").get_text() == "<script>"
+    assert soup.find("meta", property="og:title")["content"] == title
+    assert soup.find("meta", property="og:type")["content"] == "article"
+    # Material's search index holds titles as HTML: the title must arrive escaped.
+    index = json.loads((built_site / "search/search_index.json").read_text(encoding="utf-8"))
+    titles = [d["title"] for d in index["docs"] if d["location"].startswith(HOSTILE)]
+    assert titles and all("<tags>" not in t for t in titles)
+    assert "Guidance warns on Huawei Ascend chips &amp; &lt;tags&gt; in titles" in titles
 
 
 def test_term_pages(built_site: Path) -> None:
