@@ -62,9 +62,14 @@ def _project() -> Project:
 
 
 def _entry_paths(project: Project, paths: Sequence[str]) -> list[Path]:
+    """Entry files named on the command line; the taxonomy files are checked on every
+    run, so naming one (as a pre-commit hook does) adds nothing."""
+    taxonomy = {(project.content_dir / facet.file).resolve() for facet in project.facets}
     files: list[Path] = []
     for name in paths:
         path = Path(name).resolve()
+        if path in taxonomy:
+            continue
         if path.is_dir():
             files.extend(sorted(p for p in path.rglob("*.md") if not any(x.startswith(".") for x in p.parts)))
         elif path.is_file():

@@ -48,6 +48,10 @@ class DigestPlugin(BasePlugin[DigestOptions]):  # type: ignore[no-untyped-call]
     def __init__(self) -> None:
         self.project: Project | None = None
         self.generated: GeneratedFiles = {}
+        self.serving = False
+
+    def on_startup(self, *, command: str, dirty: bool) -> None:
+        self.serving = command == "serve"
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         root = Path(config.config_file_path).resolve().parent
@@ -58,7 +62,7 @@ class DigestPlugin(BasePlugin[DigestOptions]):  # type: ignore[no-untyped-call]
             "site_description": config.site_description,
         }
         self.project = project_from(root, raw, options)
-        files, loaded = generate(self.project)
+        files, loaded = generate(self.project, drafts=self.serving)
         for problem in loaded.problems:
             (log.error if problem.severity == "error" else log.debug)(problem.format())
         if files is None:

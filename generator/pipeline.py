@@ -57,9 +57,13 @@ def asset_files() -> Files:
     return {f"assets/{name}": (folder / name).read_bytes() for name in ASSETS}
 
 
-def generate(project: Project) -> tuple[Files | None, Loaded]:
-    """Validate everything, then render; no files when there is any error."""
-    loaded = load(project)
+def generate(project: Project, *, drafts: bool = False) -> tuple[Files | None, Loaded]:
+    """Validate everything, then render; no files when there is any error.
+
+    `drafts` includes draft entries (marked as such): the live preview does, so a
+    contributor can see a draft before publishing it; builds never do.
+    """
+    loaded = load(project, drafts=drafts)
     extra = check_pages(project)
     if extra:
         problems = tuple(sorted((*loaded.problems, *extra), key=lambda p: p.sort_key()))

@@ -184,9 +184,14 @@ def entry_page(digest: Digest, entry: Entry) -> Pages:
             f'<li>{time(c.date)}: {esc(c.text)}</li>' for c in entry.corrections
         )
         corrections = f'<div class="digest-corrections" role="note"><h2 id="corrections">Corrections</h2><ul>{notes}</ul></div>'
+    draft = (
+        '<p class="digest-draft" role="note">Draft: not published. Only the local preview shows it.</p>'
+        if entry.draft
+        else ""
+    )
     header = (
         '<div class="digest-entry__header">'
-        f"<h1>{esc(entry.title)}</h1>"
+        f"{draft}<h1>{esc(entry.title)}</h1>"
         f'<p class="digest-meta">{dates}</p>'
         + "".join(rows)
         + f'<p class="digest-summary">{esc(entry.summary)}</p>'

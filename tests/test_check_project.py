@@ -76,3 +76,13 @@ def test_slugs_differing_only_by_case(fixture_site: Path, capsys: pytest.Capture
     code, lines = check(fixture_site, capsys, monkeypatch)
     assert "content/entries/2025/chip-rules-tightened.md:1:1: error: file: same URL as content/entries/2025/Chip-Rules-Tightened.md: slugs must differ by more than case" in lines
     assert code == 1
+
+
+def test_naming_a_taxonomy_file_checks_it_like_every_run(fixture_site: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """What the pre-commit hook does: the taxonomy is always checked, never read as an entry."""
+    monkeypatch.chdir(fixture_site)
+    assert main(["check", "content/actors.yml", "content/topics.yml"]) == 0
+    assert capsys.readouterr().out.strip() == "no problems in 2 files"
+    (fixture_site / "content/topics.yml").write_text("model-access:\n  name: Model access\n", encoding="utf-8")
+    assert main(["check", "content/topics.yml"]) == 1
+    assert "content/topics.yml:1:1: error: model-access.description: required field is missing" in capsys.readouterr().out

@@ -61,3 +61,20 @@ def test_serve_rebuilds_on_entry_change(fixture_site: Path) -> None:
         server.terminate()
         output, _ = server.communicate(timeout=30)
     assert "Traceback" not in output
+
+
+def test_serve_previews_drafts(fixture_site: Path) -> None:
+    """A draft is checked and never built, but the live preview shows it, marked."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/fixture/entries/2026/draft-entry/"
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "generator.cli", "serve", "--dev-addr", f"127.0.0.1:{port}"],
+        cwd=fixture_site, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    try:
+        wait_for(lambda: "A draft that must not be published" in fetch(url), "the draft's preview page")
+        assert "Draft: not published" in fetch(url)
+    finally:
+        server.terminate()
+        server.communicate(timeout=30)
