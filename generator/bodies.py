@@ -6,11 +6,14 @@ checked for raw HTML at validation; nh3's allowlist is defence in depth.
 
 from __future__ import annotations
 
+import html
 import re
 from urllib.parse import urljoin, urlsplit
+from xml.etree.ElementTree import Element
 
 import markdown
 import nh3
+from markdown.treeprocessors import Treeprocessor
 
 from .html import esc, long_date
 from .model import Entry
@@ -39,33 +42,76 @@ ATTRIBUTES = {
 SCHEMES = {"http", "https", "mailto"}
 
 
-def raw_html(body: str) -> list[int]:
-    """Offsets in `body` where Markdown would pass raw HTML through (tags, comments).
+RAW_HTML = "raw HTML is not allowed; write Markdown (use `code` to show a tag)"
+BODY_SCHEMES = {"http", "https", "mailto"}
+
+
+class _Collect(Treeprocessor):
+    """Records every link and image of the rendered tree (after inline processing)."""
+
+    def run(self, root: Element) -> None:
+        self.found: list[tuple[str, str]] = [
+            (el.tag, el.get("href" if el.tag == "a" else "src", "")) for el in root.iter() if el.tag in ("a", "img")
+        ]
+
+
+def _bad_link(url: str) -> str | None:
+    """Why a link in a body is refused, or None. Only absolute http(s), mailto or a
+    same-page anchor; what a browser would decode is checked, not what was typed."""
+    if "\x02" in url:  # Markdown's placeholder: an obfuscated mailto autolink
+        return None
+    decoded = html.unescape(url).strip()
+    if decoded.startswith("#"):
+        return None
+    if re.search(r"[\s\x00-\x1f\"'<>`\\]", decoded):
+        return f"link '{url}' has spaces, quotes or control characters"
+    parts = urlsplit(decoded)
+    if parts.scheme.lower() not in BODY_SCHEMES:
+        return f"link '{url}' is not allowed: only http(s) and mailto links (absolute, with a host)"
+    if parts.scheme.lower() in ("http", "https") and not parts.netloc:
+        return f"link '{url}' has no host"
+    return None
+
+
+def body_problems(body: str) -> list[tuple[int, str]]:
+    """(offset in `body`, message) for raw HTML, refused links and images.
 
     The body is parsed by the same Markdown as the site, so code spans, indented and
     fenced code, lists and lazy continuations count exactly as they will render.
     """
-    if "<" not in body:  # no tag, comment or processing instruction is possible
-        return []
+    if not any(marker in body for marker in ("<", "](", "]:", "![")):
+        return []  # no tag, link or image is possible: the common case, kept cheap
     parser = markdown.Markdown(extensions=EXTENSIONS)
+    collect = _Collect(parser)
+    parser.treeprocessors.register(collect, "digest-collect", -1)
     parser.convert(body)
-    offsets: list[int] = []
+    found: list[tuple[int, str]] = []
+
+    def locate(probe: str, cursor: int) -> int:
+        at = body.find(probe, cursor) if probe else -1
+        return at if at >= 0 else max(body.find(probe), 0) if probe else 0
+
     cursor = 0
     for stashed in parser.htmlStash.rawHtmlBlocks:
         text = str(stashed)
         if ENTITY.match(text):
             continue
         probe = text.strip().split("\n", 1)[0][:40]
-        found = body.find(probe, cursor)
-        if found < 0:
-            found = body.find(probe)
-        if found < 0:
-            if text.startswith("<pre"):  # fenced code, rendered and stashed by the extension
-                continue
-            found = 0
-        offsets.append(found)
-        cursor = found + len(probe)
-    return sorted(set(offsets))
+        if body.find(probe) < 0 and text.startswith("<pre"):
+            continue  # fenced code, rendered and stashed by the extension
+        cursor = locate(probe, cursor)
+        found.append((cursor, RAW_HTML))
+    cursor = 0
+    for tag, url in getattr(collect, "found", []):
+        if tag == "img":
+            cursor = locate(url, cursor)
+            found.append((cursor, "images are not allowed in an entry; link to the image instead"))
+            continue
+        reason = _bad_link(url)
+        if reason:
+            cursor = locate(url, cursor)
+            found.append((cursor, reason))
+    return sorted(set(found))
 
 
 def _absolute(base: str) -> object:

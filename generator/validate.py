@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .bodies import raw_html
+from .bodies import body_problems
 from .model import Correction, Entry, Facet, Problem, Source, Term
 from .read import RawFile, YamlNode
 from .text import did_you_mean, fold, position
@@ -254,16 +254,14 @@ def build_taxonomy(facets: tuple[Facet, ...], terms: dict[str, tuple[Term, ...]]
 
 
 def check_markdown(report: Report, path: str, body: str, first_line: int) -> None:
-    """Report raw HTML in Markdown with its line: MkDocs would pass it through."""
-    seen: set[int] = set()
-    for offset in raw_html(body):
+    """Report raw HTML (MkDocs would pass it through), refused links and images."""
+    seen: set[tuple[int, str]] = set()
+    for offset, message in body_problems(body):
         line, col = position(body, offset, first_line)
-        if line in seen:  # one problem per line, at its first tag
+        if (line, message) in seen:  # one problem of a kind per line, at its first spot
             continue
-        seen.add(line)
-        report.problems.append(
-            Problem(path, line, col, "body", "raw HTML is not allowed; write Markdown (use `code` to show a tag)")
-        )
+        seen.add((line, message))
+        report.problems.append(Problem(path, line, col, "body", message))
 
 
 def _body(report: Report, raw: RawFile) -> str | None:
