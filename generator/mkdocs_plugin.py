@@ -119,6 +119,8 @@ def build_site(root: Path, site_dir: Path | None = None) -> Path:
     _quiet_logging()
     target = (site_dir or root / "site").resolve()
     target.parent.mkdir(parents=True, exist_ok=True)
+    for stale in target.parent.glob(".site-build-*"):  # left by a build that was killed
+        shutil.rmtree(stale, ignore_errors=True)
     staging = Path(tempfile.mkdtemp(prefix=".site-build-", dir=target.parent))
     try:
         config = load_config(str(root / "mkdocs.yml"), strict=True, site_dir=str(staging))

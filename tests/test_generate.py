@@ -202,3 +202,29 @@ def test_hand_written_pages_are_checked_and_escaped(fixture_site: Path, capsys: 
     html = (fixture_site / "site/about/index.html").read_text(encoding="utf-8")
     assert "<img src=x" not in html
     assert "<title>About &lt;img src=x onerror=alert(1)&gt; - Fixture Digest</title>" in html
+
+
+def test_killed_build_leaves_the_previous_site(fixture_site: Path) -> None:
+    """`digest build` writes a staging folder and swaps it in last: killing it midway
+    leaves the previous site/ exactly as it was."""
+    import signal
+    import time
+
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+    build = [sys.executable, "-m", "generator.cli", "build"]
+    assert subprocess.run(build, cwd=fixture_site, env=env, capture_output=True).returncode == 0
+    before = tree(fixture_site / "site")
+    entry = fixture_site / "content/entries/2026/un-ai-dialogue-opens.md"
+    entry.write_text(entry.read_text(encoding="utf-8").replace("began a new dialogue", "opened a dialogue"), encoding="utf-8")
+    process = subprocess.Popen(build, cwd=fixture_site, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while not list(fixture_site.glob(".site-build-*/*")) and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.005)
+    assert process.poll() is None, "the build finished before it could be interrupted"
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    assert tree(fixture_site / "site") == before
+    # The next build cleans up what the killed one left, and publishes the change.
+    assert subprocess.run(build, cwd=fixture_site, env=env, capture_output=True).returncode == 0
+    assert not list(fixture_site.glob(".site-build-*"))
+    assert "opened a dialogue" in (fixture_site / "site/entries/2026/un-ai-dialogue-opens/index.html").read_text(encoding="utf-8")
