@@ -219,8 +219,19 @@ def render_feeds(project: Project, digest: Digest) -> dict[str, str]:
     feeds = all_feeds(project, digest)
     for feed in feeds:
         files.update(write(project, feed))
+        if feed.base:
+            # Material's JavaScript takes every <link rel="alternate"> for a language
+            # version and fetches sitemap.xml beside it; an empty one there saves every
+            # term page a 404 in the browser console.
+            files[f"{feed.base}sitemap.xml"] = EMPTY_SITEMAP
     files["feeds.opml"] = opml(project, feeds)
     return files
+
+
+EMPTY_SITEMAP = (
+    '<?xml version="1.0" encoding="UTF-8"?>\n'
+    '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"></urlset>\n'
+)
 
 
 def opml(project: Project, feeds: Sequence[Feed]) -> str:

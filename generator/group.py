@@ -7,6 +7,7 @@ an explicit key, so output never depends on set or dict iteration order.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -110,4 +111,75 @@ def co_occurring(digest: Digest, entries: Sequence[Entry], facet: str, exclude: 
     return sorted(
         ((digest.term(facet, k), n) for k, n in counts.items()),
         key=lambda pair: (-pair[1], pair[0].name.casefold(), pair[0].key),
+    )
+
+
+# How many neighbours in time, on each side, an entry is compared with in each of its
+# terms' lists. This is what keeps related entries near-linear: a term shared by half
+# the digest contributes 2 * NEIGHBOURS candidates, not thousands.
+NEIGHBOURS = 12
+# Days over which closeness in time halves a candidate's score.
+HALF_LIFE_DAYS = 120.0
+
+
+def related(digest: Digest, limit: int = 5) -> dict[str, tuple[Entry, ...]]:
+    """Entry URL -> up to `limit` related entries, best first.
+
+    Score: for each shared term, its rarity (log of how many entries there are per
+    entry using it), times a factor that halves every HALF_LIFE_DAYS apart. Candidates
+    are an entry's NEIGHBOURS nearest entries in time within each of its terms' lists,
+    so the work is O(entries x terms x NEIGHBOURS), never entries squared.
+    """
+    total = len(digest.entries)
+    lists: list[tuple[float, tuple[Entry, ...]]] = []
+    for facet in digest.facets:
+        for members in by_term(digest, facet.key).values():
+            if len(members) > 1:
+                lists.append((math.log((total + 1) / len(members)) + 0.1, tuple(reversed(members))))  # oldest first
+    scores: dict[str, dict[str, float]] = {e.url: {} for e in digest.entries}
+    for weight, members in lists:
+        for index, entry in enumerate(members):
+            mine = scores[entry.url]
+            lo, hi = max(0, index - NEIGHBOURS), min(len(members), index + NEIGHBOURS + 1)
+            for other in members[lo:hi]:
+                if other is not entry:
+                    mine[other.url] = mine.get(other.url, 0.0) + weight
+    by_url = {e.url: e for e in digest.entries}
+    result: dict[str, tuple[Entry, ...]] = {}
+    for entry in digest.entries:
+        ranked = []
+        for url, shared in scores[entry.url].items():
+            other = by_url[url]
+            days = abs((entry.date - other.date).days)
+            ranked.append((-shared * 0.5 ** (days / HALF_LIFE_DAYS), url))
+        ranked.sort()  # score, then URL: a stable order for equal scores
+        result[entry.url] = tuple(by_url[url] for _, url in ranked[:limit])
+    return result
+
+
+@dataclass(frozen=True, slots=True)
+class Lede:
+    """What a weekly issue is about, computed from its entries."""
+
+    stories: int
+    actors: tuple[tuple[Term, int], ...]  # the most active, with their counts
+    topics: tuple[tuple[Term, int], ...]
+
+    def sentence(self) -> str:
+        parts = [f"{self.stories} {'story' if self.stories == 1 else 'stories'}"]
+        if self.actors:
+            parts.append("most active: " + ", ".join(f"{t.name} ({n})" for t, n in self.actors))
+        if self.topics:
+            parts.append("on " + ", ".join(t.name for t, _ in self.topics))
+        return "; ".join(parts) + "."
+
+
+def lede(digest: Digest, entries: Sequence[Entry], size: int = 3) -> Lede:
+    facets = [f.key for f in digest.facets]
+    actor_facet = "actors" if "actors" in facets else facets[0]
+    topic_facet = "topics" if "topics" in facets else facets[-1]
+    return Lede(
+        len(entries),
+        tuple(co_occurring(digest, entries, actor_facet)[:size]),
+        tuple(co_occurring(digest, entries, topic_facet)[:size]),
     )

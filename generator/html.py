@@ -44,7 +44,7 @@ def rel(page: str, target: str) -> str:
     Relative links work on any base path, under `mkdocs serve` and from a file copy.
     """
     link = posixpath.relpath(target or ".", page or ".")
-    if target.endswith("/") and link != ".":
+    if (target == "" or target.endswith("/")) and link != ".":
         link += "/"
     return "./" if link in (".", "./") else link
 

@@ -33,6 +33,7 @@ from .pipeline import Files as GeneratedFiles
 from .pipeline import generate
 
 log = logging.getLogger("mkdocs.plugins.digest")
+logging.getLogger("jieba").setLevel(logging.WARNING)  # its dictionary-loading chatter
 _USER_EPOCH = os.environ.get("SOURCE_DATE_EPOCH")
 
 

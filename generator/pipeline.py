@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from .config import Project
+from .data import entries_json
 from .feeds import render_feeds
 from .load import Loaded, load
 from .model import Problem
@@ -18,7 +19,7 @@ from .validate import Report, check_markdown, mapping
 from .validate import text as text_field
 
 Files = dict[str, str | bytes]
-ASSETS = ("digest.css",)
+ASSETS = ("digest.css", "explore.js")
 PAGE_KEYS = ("title", "description")
 
 
@@ -72,6 +73,7 @@ def generate(project: Project, *, drafts: bool = False) -> tuple[Files | None, L
         return None, loaded
     files: Files = dict(render_pages(project, loaded.digest))
     files.update(render_feeds(project, loaded.digest))
+    files["entries.json"] = entries_json(project, loaded.digest)
     files.update(asset_files())
     return files, loaded
 

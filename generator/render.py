@@ -13,7 +13,19 @@ from typing import Any
 import yaml
 
 from .config import Project
-from .group import Month, Week, by_month, by_primary_topic, by_term, by_week, co_occurring, paginate, terms_by_count
+from .group import (
+    Month,
+    Week,
+    by_month,
+    by_primary_topic,
+    by_term,
+    by_week,
+    co_occurring,
+    lede,
+    paginate,
+    related,
+    terms_by_count,
+)
 from .html import esc, link, long_date, month_name, rel, time
 from .model import Digest, Entry, Facet, Term
 
@@ -107,6 +119,19 @@ def card_list(digest: Digest, page: str, entries: Sequence[Entry], *, exclude: b
     return f'<div class="digest-cards"{attr}>' + "".join(card(digest, page, e) for e in entries) + "</div>"
 
 
+def lede_html(page: str, digest: Digest, entries: Sequence[Entry]) -> str:
+    """The lede of an issue, from its data: stories, most active actors, main topics."""
+    data = lede(digest, entries)
+    parts = [f'<span class="digest-lede__count">{data.stories} {"story" if data.stories == 1 else "stories"}</span>']
+    if data.actors:
+        actors = ", ".join(f"{link(page, t.url, t.name)} ({n})" for t, n in data.actors)
+        parts.append(f"most active: {actors}")
+    if data.topics:
+        topics = ", ".join(f"{link(page, t.url, t.name)} ({n})" for t, n in data.topics)
+        parts.append(f"main topics: {topics}")
+    return f'<p class="digest-lede">{"; ".join(parts)}.</p>'
+
+
 def subscribe(page: str, base: str, label: str = "Subscribe") -> str:
     """Links to the three feeds in folder `base` ('' for the site's)."""
     links = " · ".join(
@@ -166,7 +191,14 @@ def term_list(page: str, pairs: Sequence[tuple[Term, int]], cls: str) -> str:
 # --- pages ----------------------------------------------------------------------------
 
 
-def entry_page(digest: Digest, entry: Entry) -> Pages:
+def related_block(entry: Entry, others: Sequence[Entry]) -> str:
+    if not others:
+        return ""
+    items = "".join(f'<li>{link(entry.url, o.url, o.title)} <span class="digest-related__date">{time(o.date)}</span></li>' for o in others)
+    return f'<div class="digest-related" data-search-exclude><h2>Related entries</h2><ul>{items}</ul></div>'
+
+
+def entry_page(digest: Digest, entry: Entry, others: Sequence[Entry] = ()) -> Pages:
     page = entry.url
     dates = f'<span class="digest-meta__date">{time(entry.date)}</span>'
     if entry.updated:
@@ -208,6 +240,8 @@ def entry_page(digest: Digest, entry: Entry) -> Pages:
         + '<div class="digest-writeup-label"><h2 id="write-up">What happened</h2></div>\n\n'
         + entry.body
         + "\n"
+        + related_block(entry, others)
+        + "\n\n"
         + follow(digest, entry)
         + "\n"
     )
@@ -223,7 +257,7 @@ def follow(digest: Digest, entry: Entry) -> str:
         for k in entry.terms_of(f.key)
     ]
     return (
-        '<div class="digest-follow" data-search-exclude><h2 id="follow">Follow</h2>'
+        '<div class="digest-follow" data-search-exclude><h2>Follow</h2>'
         + subscribe(page, "", "The whole digest")
         + f'<p class="digest-subscribe"><span class="digest-label">This story\'s threads:</span> {" · ".join(terms)}</p>'
         + f'<p>{link(page, "feeds/", "Every feed")}</p></div>'
@@ -326,11 +360,12 @@ def weekly_pages(project: Project, digest: Digest, weeks: Sequence[Week]) -> Pag
                 + card_list(digest, page, members)
             )
         title = f"Weekly issue {week.key}"
-        count = len(week.entries)
         body = (
             f'<div class="digest-head"><p class="digest-kicker">{link(page, "weekly/", "Weekly issues")}</p>'
             f"<h1>{esc(title)}</h1>"
-            f"<p>{esc(long_date(week.start))} to {esc(long_date(week.end))}: {count} {'entry' if count == 1 else 'entries'}.</p></div>\n"
+            f"<p>{esc(long_date(week.start))} to {esc(long_date(week.end))}</p>"
+            + lede_html(page, digest, week.entries)
+            + "</div>\n"
             + nav_html
             + "\n"
             + "\n".join(sections)
@@ -397,14 +432,11 @@ def home_page(project: Project, digest: Digest, weeks: Sequence[Week]) -> Pages:
     parts.append("</div>")
     if weeks:
         week = weeks[0]
-        count = len(week.entries)
-        topics = by_primary_topic(digest, week.entries, _topic_facet(digest))[:3]
-        topic_text = ", ".join(esc(t.name) for t, _ in topics)
         parts.append(
             '<div class="digest-week-box"><h2>This week\'s issue</h2>'
-            f'<p>{link(page, week.url, week_label(week))}: {count} {"story" if count == 1 else "stories"}'
-            + (f", on {topic_text}" if topic_text else "")
-            + ".</p></div>"
+            f"<p>{link(page, week.url, week_label(week))}</p>"
+            + lede_html(page, digest, week.entries)
+            + "</div>"
         )
     parts.append('<div class="digest-section"><h2>Latest entries</h2></div>')
     parts.append(card_list(digest, page, digest.entries[: project.home_entries]))
@@ -452,6 +484,47 @@ def feeds_page(project: Project, digest: Digest) -> Pages:
     return {"feeds/index.md": front_matter("Feeds", "Every feed of the digest, and an OPML bundle.", search=False, hide=["navigation", "toc"]) + body}
 
 
+def explore_page(digest: Digest) -> Pages:
+    """The filter page: the form is rendered here; assets/explore.js fills the results
+    from /entries.json, inserting every value as text."""
+    page = "explore/"
+    selects = []
+    for facet in digest.facets:
+        counts = dict((t.key, n) for t, n in terms_by_count(digest, facet.key))
+        options = "".join(
+            f'<option value="{esc(t.key)}">{esc(t.name)} ({counts[t.key]})</option>'
+            for t in sorted(digest.terms_of(facet.key), key=lambda t: (t.name.casefold(), t.key))
+            if counts[t.key]
+        )
+        name = esc(facet.singular)
+        selects.append(
+            f'<div class="digest-explore__field"><label for="explore-{name}">{esc(facet.title)}</label>'
+            f'<select id="explore-{name}" name="{name}" data-facet="{esc(facet.key)}" multiple size="6">{options}</select></div>'
+        )
+    body = (
+        '<div class="digest-head"><h1>Explore</h1>'
+        "<p>Filter every entry by actor, topic, date and text. Hold Ctrl (or Cmd) to pick several "
+        "actors or topics: an entry must match all of them. The filters are kept in the address, "
+        "so a view can be shared.</p></div>\n"
+        f'<form class="digest-explore" id="digest-explore" role="search" aria-label="Filter entries" '
+        f'data-entries="{esc(rel(page, "entries.json"))}" data-root="{esc(rel(page, ""))}">'
+        '<div class="digest-explore__field digest-explore__text"><label for="explore-q">Text</label>'
+        '<input id="explore-q" name="q" type="search" autocomplete="off" placeholder="Words in titles, summaries, sources and names"></div>'
+        + "".join(selects)
+        + '<div class="digest-explore__field"><label for="explore-from">From</label><input id="explore-from" name="from" type="date"></div>'
+        '<div class="digest-explore__field"><label for="explore-to">To</label><input id="explore-to" name="to" type="date"></div>'
+        '<div class="digest-explore__field"><button type="reset" class="md-button">Clear filters</button></div>'
+        "</form>\n"
+        '<p id="explore-count" class="digest-explore__count" role="status" aria-live="polite">Loading entries…</p>\n'
+        '<div id="explore-results" class="digest-cards"></div>\n'
+        '<p><button id="explore-more" type="button" class="md-button" hidden>Show more</button></p>\n'
+        "<noscript><p>This page needs JavaScript. Browse by topic, actor, week or the archive instead.</p></noscript>\n"
+        f'<script src="{esc(rel(page, "assets/explore.js"))}" defer></script>\n'
+    )
+    meta = front_matter("Explore", "Filter every entry by actor, topic, date and text.", search=False, hide=["navigation", "toc"])
+    return {"explore/index.md": meta + body}
+
+
 def _is_cjk(text: str) -> bool:
     return any("\u3400" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff" for ch in text)
 
@@ -461,8 +534,9 @@ def render_pages(project: Project, digest: Digest) -> Pages:
     pages: Pages = {}
     weeks = by_week(digest.entries)
     pages.update(home_page(project, digest, weeks))
+    related_entries = related(digest)
     for entry in digest.entries:
-        pages.update(entry_page(digest, entry))
+        pages.update(entry_page(digest, entry, related_entries[entry.url]))
     for facet in digest.facets:
         pages.update(facet_index(digest, facet))
         lists = by_term(digest, facet.key)
@@ -471,4 +545,5 @@ def render_pages(project: Project, digest: Digest) -> Pages:
     pages.update(weekly_pages(project, digest, weeks))
     pages.update(archive_pages(project, digest, by_month(digest.entries)))
     pages.update(feeds_page(project, digest))
+    pages.update(explore_page(digest))
     return pages

@@ -26,3 +26,25 @@ def built_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
 
     project = copy_site(tmp_path_factory.mktemp("built") / "project")
     yield build_site(project)
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Iterator[object]:
+    """One headless Debian chromium for the session, driven by Playwright."""
+    from browser import ARGS, require_chromium
+    from playwright.sync_api import sync_playwright
+
+    path = require_chromium()
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=path, args=ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(scope="session")
+def site_url(built_site: Path) -> Iterator[str]:
+    """The built fixture digest, served on 127.0.0.1."""
+    from browser import serve
+
+    with serve(built_site) as url:
+        yield url

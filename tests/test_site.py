@@ -184,7 +184,7 @@ def test_home(built_site: Path) -> None:
 
 def test_navigation_holds_only_the_sections(built_site: Path) -> None:
     tabs = [a.get_text(strip=True) for a in page(built_site, "").select(".md-tabs__link")]
-    assert tabs == ["Home", "Weekly", "Topics", "Actors", "Archive", "Feeds", "About"]
+    assert tabs == ["Home", "Weekly", "Topics", "Actors", "Archive", "Explore", "Feeds", "About"]
     nav_links = page(built_site, SEED).select("nav.md-nav--primary a.md-nav__link")
     assert not [a for a in nav_links if "entries/" in a.get("href", "")]
 
