@@ -119,7 +119,7 @@ def co_occurring(digest: Digest, entries: Sequence[Entry], facet: str, exclude: 
 # the digest contributes 2 * NEIGHBOURS candidates, not thousands.
 NEIGHBOURS = 12
 # Days over which closeness in time halves a candidate's score.
-HALF_LIFE_DAYS = 120.0
+HALF_LIFE_DAYS = 365.0
 
 
 def related(digest: Digest, limit: int = 5) -> dict[str, tuple[Entry, ...]]:

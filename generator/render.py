@@ -286,6 +286,13 @@ def term_page(project: Project, digest: Digest, facet: Facet, term: Term, entrie
     if term.country:
         facts.append(f'<span class="digest-term__country">{esc(term.country)}</span>')
     facts.append(f'<span class="digest-count">{len(entries)} {"entry" if len(entries) == 1 else "entries"}</span>')
+    years: dict[int, int] = {}
+    for entry in entries:
+        years[entry.year] = years.get(entry.year, 0) + 1
+    timeline = ""
+    if years:
+        spans = " · ".join(f"{link(base, f'archive/#y{y}', str(y))} ({n})" for y, n in sorted(years.items(), reverse=True))
+        timeline = f'<p class="digest-term__years"><span class="digest-label">By year:</span> {spans}</p>'
     aliases = ""
     if term.aliases:
         aliases = '<p class="digest-term__aliases"><span class="digest-label">Also known as:</span> ' + ", ".join(
@@ -308,6 +315,7 @@ def term_page(project: Project, digest: Digest, facet: Facet, term: Term, entrie
         f'<p class="digest-term__facts">{" · ".join(facts)}</p>'
         f'<p class="digest-term__description">{esc(term.description)}</p>'
         f"{aliases}"
+        f"{timeline}"
         f"{subscribe(base, base, 'Follow ' + term.name)}"
         "</div>\n"
         + "".join(related)
