@@ -104,11 +104,11 @@ def cmd_generate(args: argparse.Namespace) -> int:
     from .pipeline import generate, hand_written
 
     project = _project()
-    files, loaded = generate(project)
-    if files is None:
+    output, loaded = generate(project)
+    if output is None:
         return report(loaded.problems, loaded.files, "text", False)
     out = Path(args.out)
-    stats = emit({**hand_written(project), **files}, out)
+    stats = emit({**hand_written(project), **output.files()}, out)
     print(
         f"{len(stats.written)} written, {stats.unchanged} unchanged, {len(stats.removed)} removed in {out}"
     )

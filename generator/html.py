@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import html
-import posixpath
 
 MONTHS = (
     "January", "February", "March", "April", "May", "June",
@@ -42,11 +41,16 @@ def rel(page: str, target: str) -> str:
     """Relative link from the page at site path `page` (a directory URL) to `target`.
 
     Relative links work on any base path, under `mkdocs serve` and from a file copy.
+    (String work rather than posixpath.relpath, which is slow: pages make tens of
+    thousands of links.)
     """
-    link = posixpath.relpath(target or ".", page or ".")
-    if (target == "" or target.endswith("/")) and link != ".":
-        link += "/"
-    return "./" if link in (".", "./") else link
+    here = page.split("/")[:-1] if page else []
+    there = target.split("/")
+    common = 0
+    while common < len(here) and common < len(there) - 1 and here[common] == there[common]:
+        common += 1
+    link = "../" * (len(here) - common) + "/".join(there[common:])
+    return link or "./"
 
 
 def link(page: str, target: str, text: str, cls: str = "") -> str:

@@ -25,16 +25,18 @@ from mkdocs.exceptions import Abort
 from mkdocs.livereload import LiveReloadServer
 from mkdocs.plugins import BasePlugin
 from mkdocs.structure.files import File, Files, InclusionLevel
-from mkdocs.structure.pages import Page
+from mkdocs.structure.pages import Page as MkDocsPage
 
 from .config import Project, project_from
 from .html import esc
-from .pipeline import Files as GeneratedFiles
-from .pipeline import generate
+from .pipeline import Output, generate
 
 log = logging.getLogger("mkdocs.plugins.digest")
 logging.getLogger("jieba").setLevel(logging.WARNING)  # its dictionary-loading chatter
 _USER_EPOCH = os.environ.get("SOURCE_DATE_EPOCH")
+# Where a generated page's HTML goes; entries cannot hold HTML comments, so these
+# cannot come from content.
+HEAD, TAIL = "<!--digest:head-->", "<!--digest:tail-->"
 
 
 class DigestOptions(Config):  # type: ignore[no-untyped-call]
@@ -48,7 +50,7 @@ class DigestOptions(Config):  # type: ignore[no-untyped-call]
 class DigestPlugin(BasePlugin[DigestOptions]):  # type: ignore[no-untyped-call]
     def __init__(self) -> None:
         self.project: Project | None = None
-        self.generated: GeneratedFiles = {}
+        self.output: Output | None = None
         self.serving = False
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
@@ -63,12 +65,12 @@ class DigestPlugin(BasePlugin[DigestOptions]):  # type: ignore[no-untyped-call]
             "site_description": config.site_description,
         }
         self.project = project_from(root, raw, options)
-        files, loaded = generate(self.project, drafts=self.serving)
+        output, loaded = generate(self.project, drafts=self.serving)
         for problem in loaded.problems:
             (log.error if problem.severity == "error" else log.debug)(problem.format())
-        if files is None:
+        if output is None:
             raise Abort(f"digest: {loaded.errors} content error(s); run `digest check` for the list")
-        self.generated = files
+        self.output = output
         # MkDocs stamps the sitemap and its gzip header with the build date unless
         # SOURCE_DATE_EPOCH is set: take it from the content, so that the same content
         # builds byte-identical sites on any day.
@@ -79,16 +81,27 @@ class DigestPlugin(BasePlugin[DigestOptions]):  # type: ignore[no-untyped-call]
         return config
 
     def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:
-        for path in sorted(self.generated):
+        assert self.output is not None
+        # Pages go to MkDocs as their front matter and Markdown only, with a marker
+        # where the generated HTML goes (spliced back in on_page_content).
+        for path, page in sorted(self.output.pages.items()):
             if files.get_file_from_path(path) is None:
-                files.append(
-                    File.generated(config, path, content=self.generated[path], inclusion=InclusionLevel.NOT_IN_NAV)
-                )
+                content = f"{page.front}{HEAD}\n\n{page.markdown}\n\n{TAIL}\n"
+                files.append(File.generated(config, path, content=content, inclusion=InclusionLevel.NOT_IN_NAV))
+        for path, data in sorted(self.output.other.items()):
+            if files.get_file_from_path(path) is None:
+                files.append(File.generated(config, path, content=data, inclusion=InclusionLevel.NOT_IN_NAV))
         return files
 
-    def on_page_markdown(self, markdown: str, *, page: Page, config: MkDocsConfig, files: Files) -> str:
+    def on_page_content(self, html: str, *, page: MkDocsPage, config: MkDocsConfig, files: Files) -> str:
+        generated = self.output.pages.get(page.file.src_uri) if self.output else None
+        if generated is None:
+            return html
+        return html.replace(HEAD, generated.head, 1).replace(TAIL, generated.tail, 1)
+
+    def on_page_markdown(self, markdown: str, *, page: MkDocsPage, config: MkDocsConfig, files: Files) -> str:
         """Hand-written pages' titles and descriptions are escaped like generated ones."""
-        if page.file.src_uri not in self.generated:
+        if self.output is None or page.file.src_uri not in self.output.pages:
             for key in ("title", "description"):
                 if isinstance(page.meta.get(key), str):
                     page.meta[key] = esc(page.meta[key])

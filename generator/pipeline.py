@@ -6,6 +6,7 @@ The result is a `{docs path: content}` mapping, the same for `mkdocs build`,
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 from .config import Project
@@ -14,7 +15,7 @@ from .feeds import render_feeds
 from .load import Loaded, load
 from .model import Problem
 from .read import decode, parse_yaml, split_front_matter
-from .render import render_pages
+from .render import Page, render_pages
 from .validate import Report, check_markdown, mapping
 from .validate import text as text_field
 
@@ -58,7 +59,19 @@ def asset_files() -> Files:
     return {f"assets/{name}": (folder / name).read_bytes() for name in ASSETS}
 
 
-def generate(project: Project, *, drafts: bool = False) -> tuple[Files | None, Loaded]:
+@dataclass(frozen=True, slots=True)
+class Output:
+    """What the generator makes: Markdown pages, and every other file (feeds, JSON,
+    assets). `files()` is the one mapping `digest generate --out` writes."""
+
+    pages: dict[str, Page]
+    other: Files
+
+    def files(self) -> Files:
+        return {**{path: page.text for path, page in self.pages.items()}, **self.other}
+
+
+def generate(project: Project, *, drafts: bool = False) -> tuple[Output | None, Loaded]:
     """Validate everything, then render; no files when there is any error.
 
     `drafts` includes draft entries (marked as such): the live preview does, so a
@@ -71,11 +84,10 @@ def generate(project: Project, *, drafts: bool = False) -> tuple[Files | None, L
         loaded = Loaded(None, problems, loaded.files)
     if loaded.digest is None:
         return None, loaded
-    files: Files = dict(render_pages(project, loaded.digest))
-    files.update(render_feeds(project, loaded.digest))
-    files["entries.json"] = entries_json(project, loaded.digest)
-    files.update(asset_files())
-    return files, loaded
+    other: Files = dict(render_feeds(project, loaded.digest))
+    other["entries.json"] = entries_json(project, loaded.digest)
+    other.update(asset_files())
+    return Output(render_pages(project, loaded.digest), other), loaded
 
 
 def hand_written(project: Project) -> Files:

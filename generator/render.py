@@ -7,10 +7,10 @@ escaped values, so MkDocs, ProperDocs or Zensical can all render them. Only entr
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
-
-import yaml
 
 from .config import Project
 from .group import (
@@ -29,7 +29,26 @@ from .group import (
 from .html import esc, link, long_date, month_name, rel, time
 from .model import Digest, Entry, Facet, Term
 
-Pages = dict[str, str]
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """A generated page: front matter, raw HTML, and at most one Markdown part (an
+    entry's write-up) between two HTML parts. `text` is the portable Markdown file;
+    the MkDocs plugin renders only `markdown` and splices the HTML in, since Python-
+    Markdown's raw-HTML parsing would cost more than the rest of the page."""
+
+    front: str
+    head: str
+    markdown: str = ""
+    tail: str = ""
+
+    @property
+    def text(self) -> str:
+        parts = (self.front + self.head.strip("\n"), self.markdown.strip("\n"), self.tail.strip("\n"))
+        return "\n\n".join(part for part in parts if part) + "\n"
+
+
+Pages = dict[str, Page]
 
 KIND_LABELS = {
     "state": "State",
@@ -58,7 +77,7 @@ def front_matter(
     feeds: tuple[str, str] | None = None,
     entry: bool = False,
 ) -> str:
-    """YAML front matter for a generated page; yaml.safe_dump quotes whatever needs it.
+    """YAML front matter for a generated page.
 
     `feeds` is (folder, title) of the page's own feeds, linked from its <head> by the
     template for autodiscovery (the site's feeds are linked from every page).
@@ -78,8 +97,13 @@ def front_matter(
         meta["feeds"] = [
             {"href": base + name, "type": mime, "title": f"{label} ({fmt})"} for name, mime, fmt in FEED_FORMATS
         ]
-    dumped = yaml.safe_dump(meta, allow_unicode=True, sort_keys=False, width=10_000)
-    return f"---\n{dumped}---\n\n"
+    # JSON is valid YAML and twenty times faster to write than yaml.safe_dump. The
+    # line and paragraph separators are escaped: YAML would read them as line breaks.
+    lines = "".join(
+        f"{key}: {json.dumps(value, ensure_ascii=False)}\n".replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+        for key, value in meta.items()
+    )
+    return f"---\n{lines}---\n\n"
 
 
 def source_path(url: str) -> str:
@@ -176,7 +200,7 @@ def paged(
         heading = title if number == 1 else f"{title} (page {number})"
         intro = first if number == 1 else f'<div class="digest-head"><h1>{esc(heading)}</h1></div>'
         body = intro + "\n" + card_list(digest, url, chunk) + "\n" + pager(url, base, number, len(chunks))
-        pages[source_path(url)] = front_matter(heading, description, search=searchable and number == 1, hide=["navigation", "toc"], feeds=feeds) + body + "\n"
+        pages[source_path(url)] = Page(front_matter(heading, description, search=searchable and number == 1, hide=["navigation", "toc"], feeds=feeds), body)
     return pages
 
 
@@ -230,22 +254,19 @@ def entry_page(digest: Digest, entry: Entry, others: Sequence[Entry] = ()) -> Pa
         + "</div>"
     )
     sources_block = f'<div class="digest-sources"><h2 id="sources">Sources</h2><ul>{sources}</ul></div>'
-    text = (
-        front_matter(entry.title, entry.summary, hide=["navigation"], entry=True)
-        + header
-        + "\n\n"
-        + sources_block
-        + "\n\n"
-        + (corrections + "\n\n" if corrections else "")
-        + '<div class="digest-writeup-label"><h2 id="write-up">What happened</h2></div>\n\n'
-        + entry.body
-        + "\n"
-        + related_block(entry, others)
-        + "\n\n"
-        + follow(digest, entry)
-        + "\n"
+    head = "\n\n".join(
+        part
+        for part in (
+            header,
+            sources_block,
+            corrections,
+            '<div class="digest-writeup-label"><h2 id="write-up">What happened</h2></div>',
+        )
+        if part
     )
-    return {f"entries/{entry.year}/{entry.slug}.md": text}
+    tail = "\n\n".join(part for part in (related_block(entry, others), follow(digest, entry)) if part)
+    front = front_matter(entry.title, entry.summary, hide=["navigation"], entry=True)
+    return {f"entries/{entry.year}/{entry.slug}.md": Page(front, head, entry.body.strip("\n"), tail)}
 
 
 def follow(digest: Digest, entry: Entry) -> str:
@@ -342,7 +363,7 @@ def facet_index(digest: Digest, facet: Facet) -> Pages:
         f"<p>Every {esc(facet.singular)} in the digest, the most covered first.</p></div>\n"
         f'<div class="digest-term-cards">{rows}</div>\n'
     )
-    return {source_path(page): front_matter(facet.title, f"Every {facet.singular} in the digest.", search=False, hide=["navigation", "toc"]) + body}
+    return {source_path(page): Page(front_matter(facet.title, f"Every {facet.singular} in the digest.", search=False, hide=["navigation", "toc"]), body)}
 
 
 def week_label(week: Week) -> str:
@@ -382,7 +403,7 @@ def weekly_pages(project: Project, digest: Digest, weeks: Sequence[Week]) -> Pag
             + "\n"
         )
         weekly = ("weekly/", "Weekly issues")
-        pages[source_path(page)] = front_matter(title, week_label(week), search=False, hide=["navigation", "toc"], feeds=weekly) + body
+        pages[source_path(page)] = Page(front_matter(title, week_label(week), search=False, hide=["navigation", "toc"], feeds=weekly), body)
     rows = "".join(
         f'<li>{link("weekly/", w.url, w.key)} <span class="digest-week-range">{esc(long_date(w.start))} to {esc(long_date(w.end))}</span> '
         f'<span class="digest-count">{len(w.entries)}</span></li>'
@@ -395,7 +416,7 @@ def weekly_pages(project: Project, digest: Digest, weeks: Sequence[Week]) -> Pag
         + "</div>\n"
         f'<ul class="digest-week-list">{rows}</ul>\n'
     )
-    pages["weekly/index.md"] = front_matter("Weekly issues", "The digest week by week.", search=False, hide=["navigation", "toc"], feeds=("weekly/", "Weekly issues")) + index_body
+    pages["weekly/index.md"] = Page(front_matter("Weekly issues", "The digest week by week.", search=False, hide=["navigation", "toc"], feeds=("weekly/", "Weekly issues")), index_body)
     return pages
 
 
@@ -423,7 +444,7 @@ def archive_pages(project: Project, digest: Digest, months: Sequence[Month]) -> 
         + "\n".join(blocks)
         + "\n"
     )
-    pages["archive/index.md"] = front_matter("Archive", "Every entry by year and month.", search=False, hide=["navigation", "toc"]) + body
+    pages["archive/index.md"] = Page(front_matter("Archive", "Every entry by year and month.", search=False, hide=["navigation", "toc"]), body)
     for month in months:
         title = month_name(month.year, month.month)
         intro = f'<div class="digest-head"><p class="digest-kicker">{link(month.url, "archive/", "Archive")}</p><h1>{esc(title)}</h1></div>'
@@ -464,7 +485,7 @@ def home_page(project: Project, digest: Digest, weeks: Sequence[Week]) -> Pages:
         + f'and {link(page, "feeds.opml", "an OPML file")} to import them all.</p></div>'
     )
     body = "\n".join(parts) + "\n"
-    return {"index.md": front_matter(project.site_name, project.site_description, search=False, hide=["navigation", "toc"]) + body}
+    return {"index.md": Page(front_matter(project.site_name, project.site_description, search=False, hide=["navigation", "toc"]), body)}
 
 
 def feeds_page(project: Project, digest: Digest) -> Pages:
@@ -489,7 +510,7 @@ def feeds_page(project: Project, digest: Digest) -> Pages:
         rows = "".join(row(t.url, t.name, t.url) for t in sorted(digest.terms_of(facet.key), key=lambda t: (t.name.casefold(), t.key)))
         parts.append(f'<div class="digest-feed-group"><h2 id="{esc(facet.key)}">{esc(facet.title)}</h2><ul>{rows}</ul></div>')
     body = "\n".join(parts) + "\n"
-    return {"feeds/index.md": front_matter("Feeds", "Every feed of the digest, and an OPML bundle.", search=False, hide=["navigation", "toc"]) + body}
+    return {"feeds/index.md": Page(front_matter("Feeds", "Every feed of the digest, and an OPML bundle.", search=False, hide=["navigation", "toc"]), body)}
 
 
 def explore_page(digest: Digest) -> Pages:
@@ -530,7 +551,7 @@ def explore_page(digest: Digest) -> Pages:
         f'<script src="{esc(rel(page, "assets/explore.js"))}" defer></script>\n'
     )
     meta = front_matter("Explore", "Filter every entry by actor, topic, date and text.", search=False, hide=["navigation", "toc"])
-    return {"explore/index.md": meta + body}
+    return {"explore/index.md": Page(meta, body)}
 
 
 def _is_cjk(text: str) -> bool:
