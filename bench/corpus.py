@@ -36,6 +36,7 @@ nav:
   - Topics: topics/index.md
   - Actors: actors/index.md
   - Archive: archive/index.md
+  - Explore: explore/index.md
   - Feeds: feeds/index.md
   - About: about.md
 extra_css:
@@ -48,7 +49,8 @@ markdown_extensions:
   - sane_lists
   - fenced_code
 plugins:
-  - search
+  - search:
+      separator: '[\\s\\u200b\\-_,:!=\\[\\]()"`/]+|\\.(?!\\d)|&[lg]t;|(?!\\b)(?=[A-Z][a-z])'
   - digest
 """
 
