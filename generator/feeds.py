@@ -192,14 +192,20 @@ def write(project: Project, feed: Feed) -> dict[str, str]:
 def all_feeds(project: Project, digest: Digest) -> list[Feed]:
     """Every feed of the site: the site's, each term's, the weekly issue's."""
     limit = project.feed_items
-    items = {entry.url: entry_item(project, digest, entry) for entry in digest.entries}
-    feeds = [
-        Feed("", project.site_name, project.site_description, "", tuple(items[e.url] for e in digest.entries[:limit]))
-    ]
+    items: dict[str, Item] = {}
+
+    def item(entry: Entry) -> Item:
+        # Made once, and only for entries some feed holds: rendering a write-up is
+        # the costly part, and an old entry of a busy term is in no feed at all.
+        if entry.url not in items:
+            items[entry.url] = entry_item(project, digest, entry)
+        return items[entry.url]
+
+    feeds = [Feed("", project.site_name, project.site_description, "", tuple(item(e) for e in digest.entries[:limit]))]
     for facet in digest.facets:
         lists = by_term(digest, facet.key)
         for term in digest.terms_of(facet.key):
-            chosen = tuple(items[e.url] for e in lists[term.key][:limit])
+            chosen = tuple(item(e) for e in lists[term.key][:limit])
             feeds.append(Feed(term.url, f"{term.name}: {project.site_name}", term.description, term.url, chosen))
     weeks = by_week(digest.entries)[:limit]
     feeds.append(
