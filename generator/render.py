@@ -27,7 +27,7 @@ from .group import (
     terms_by_count,
 )
 from .html import esc, link, long_date, month_name, rel, time
-from .model import Digest, Entry, Facet, Term
+from .model import Digest, Entry, Facet, Source, Term
 
 
 @dataclass(frozen=True, slots=True)
@@ -285,7 +285,7 @@ def follow(digest: Digest, entry: Entry) -> str:
     )
 
 
-def source_item(source: Any) -> str:
+def source_item(source: Source) -> str:
     parts = [f'<span class="digest-source__publisher">{esc(source.publisher)}</span>']
     if source.title:
         title = esc(source.title)

@@ -9,7 +9,8 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 
@@ -38,43 +39,41 @@ def wait_for(condition: Callable[[], bool], what: str, limit: float = 60.0) -> N
     raise AssertionError(f"gave up waiting for {what}")
 
 
-def test_serve_rebuilds_on_entry_change(fixture_site: Path) -> None:
+@contextmanager
+def preview(project: Path) -> Iterator[str]:
+    """`digest serve` on a free port; yields its base URL, then stops it and checks its log."""
     port = free_port()
-    url = f"http://127.0.0.1:{port}/fixture/entries/2026/un-ai-dialogue-opens/"
     env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
     server = subprocess.Popen(
         [sys.executable, "-m", "generator.cli", "serve", "--dev-addr", f"127.0.0.1:{port}"],
-        cwd=fixture_site,
+        cwd=project,
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
     )
     try:
-        wait_for(lambda: "began a new dialogue" in fetch(url), "the first build")
-        entry = fixture_site / "content/entries/2026/un-ai-dialogue-opens.md"
-        entry.write_text(entry.read_text(encoding="utf-8").replace("began a new dialogue", "opened a fresh dialogue"), encoding="utf-8")
-        wait_for(lambda: "opened a fresh dialogue" in fetch(url), "the rebuild after an edit")
-        # A topic page that lists the entry follows too.
-        assert "opened a fresh dialogue" in fetch(f"http://127.0.0.1:{port}/fixture/topics/ai-diplomacy/")
+        yield f"http://127.0.0.1:{port}/fixture/"
     finally:
         server.terminate()
         output, _ = server.communicate(timeout=30)
     assert "Traceback" not in output
 
 
+def test_serve_rebuilds_on_entry_change(fixture_site: Path) -> None:
+    with preview(fixture_site) as base:
+        url = base + "entries/2026/un-ai-dialogue-opens/"
+        wait_for(lambda: "began a new dialogue" in fetch(url), "the first build")
+        entry = fixture_site / "content/entries/2026/un-ai-dialogue-opens.md"
+        entry.write_text(entry.read_text(encoding="utf-8").replace("began a new dialogue", "opened a fresh dialogue"), encoding="utf-8")
+        wait_for(lambda: "opened a fresh dialogue" in fetch(url), "the rebuild after an edit")
+        # A topic page that lists the entry follows too.
+        assert "opened a fresh dialogue" in fetch(base + "topics/ai-diplomacy/")
+
+
 def test_serve_previews_drafts(fixture_site: Path) -> None:
     """A draft is checked and never built, but the live preview shows it, marked."""
-    port = free_port()
-    url = f"http://127.0.0.1:{port}/fixture/entries/2026/draft-entry/"
-    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
-    server = subprocess.Popen(
-        [sys.executable, "-m", "generator.cli", "serve", "--dev-addr", f"127.0.0.1:{port}"],
-        cwd=fixture_site, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-    )
-    try:
+    with preview(fixture_site) as base:
+        url = base + "entries/2026/draft-entry/"
         wait_for(lambda: "A draft that must not be published" in fetch(url), "the draft's preview page")
         assert "Draft: not published" in fetch(url)
-    finally:
-        server.terminate()
-        server.communicate(timeout=30)
