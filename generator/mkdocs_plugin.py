@@ -32,7 +32,6 @@ from .html import esc
 from .pipeline import Output, generate
 
 log = logging.getLogger("mkdocs.plugins.digest")
-logging.getLogger("jieba").setLevel(logging.WARNING)  # its dictionary-loading chatter
 _USER_EPOCH = os.environ.get("SOURCE_DATE_EPOCH")
 # Where a generated page's HTML goes; entries cannot hold HTML comments, so these
 # cannot come from content.
@@ -57,6 +56,9 @@ class DigestPlugin(BasePlugin[DigestOptions]):  # type: ignore[no-untyped-call]
         self.serving = command == "serve"
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
+        # jieba (imported by the search plugin) sets its own logger to DEBUG on import
+        # and narrates loading its dictionary; only its warnings are worth showing.
+        logging.getLogger("jieba").setLevel(logging.WARNING)
         root = Path(config.config_file_path).resolve().parent
         options = {key: self.config[key] for key in self.config}
         raw: dict[str, Any] = {
