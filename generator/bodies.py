@@ -140,6 +140,34 @@ def sanitise(html: str, base: str) -> str:
     )
 
 
+# What MkDocs' rendering of a write-up legitimately carries in a page: heading ids and
+# permalinks, footnote ids and classes, code-block language classes, table alignment.
+PAGE_ATTRIBUTES = {
+    **ATTRIBUTES,
+    "a": {"href", "title", "class"},
+    "h2": {"id"}, "h3": {"id"}, "h4": {"id"}, "h5": {"id"}, "h6": {"id"},
+    "li": {"id"},
+    "sup": {"id"},
+    "code": {"class"},
+    "td": {"align", "style"},
+    "th": {"align", "style"},
+}
+
+
+def sanitise_page(html: str) -> str:
+    """A write-up as MkDocs rendered it, allowlisted for a page (defence in depth: the
+    checker already refused raw HTML and bad links)."""
+    return nh3.clean(
+        html,
+        tags=TAGS,
+        attributes=PAGE_ATTRIBUTES,
+        url_schemes=SCHEMES,
+        link_rel="noopener noreferrer nofollow",
+        filter_style_properties={"text-align"},
+        strip_comments=True,
+    )
+
+
 def body_html(entry: Entry, base: str) -> str:
     """The write-up, then sources and corrections, as one HTML fragment for a feed item."""
     html = markdown.markdown(entry.body, extensions=EXTENSIONS, output_format="html")

@@ -28,6 +28,7 @@ from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.pages import Page as MkDocsPage
 
 from .config import Project, project_from
+from .bodies import sanitise_page
 from .html import esc
 from .pipeline import Output, generate
 
@@ -99,7 +100,9 @@ class DigestPlugin(BasePlugin[DigestOptions]):  # type: ignore[no-untyped-call]
         generated = self.output.pages.get(page.file.src_uri) if self.output else None
         if generated is None:
             return html
-        return html.replace(HEAD, generated.head, 1).replace(TAIL, generated.tail, 1)
+        before, _, rest = html.partition(HEAD)
+        body, _, after = rest.partition(TAIL)
+        return before + generated.head + sanitise_page(body) + generated.tail + after
 
     def on_page_markdown(self, markdown: str, *, page: MkDocsPage, config: MkDocsConfig, files: Files) -> str:
         """Hand-written pages' titles and descriptions are escaped like generated ones."""
