@@ -27,8 +27,8 @@ from mkdocs.plugins import BasePlugin
 from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.pages import Page as MkDocsPage
 
-from .config import Project, project_from
 from .bodies import sanitise_page
+from .config import Project, project_from
 from .html import esc
 from .pipeline import Output, generate
 
