@@ -130,30 +130,29 @@ def related(digest: Digest, limit: int = 5) -> dict[str, tuple[Entry, ...]]:
     are an entry's NEIGHBOURS nearest entries in time within each of its terms' lists,
     so the work is O(entries x terms x NEIGHBOURS), never entries squared.
     """
-    total = len(digest.entries)
-    lists: list[tuple[float, tuple[Entry, ...]]] = []
+    entries = digest.entries
+    total = len(entries)
+    number = {entry.url: i for i, entry in enumerate(entries)}
+    days = [entry.date.toordinal() for entry in entries]
+    scores: list[dict[int, float]] = [{} for _ in entries]
     for facet in digest.facets:
         for members in by_term(digest, facet.key).values():
-            if len(members) > 1:
-                lists.append((math.log((total + 1) / len(members)) + 0.1, tuple(reversed(members))))  # oldest first
-    scores: dict[str, dict[str, float]] = {e.url: {} for e in digest.entries}
-    for weight, members in lists:
-        for index, entry in enumerate(members):
-            mine = scores[entry.url]
-            lo, hi = max(0, index - NEIGHBOURS), min(len(members), index + NEIGHBOURS + 1)
-            for other in members[lo:hi]:
-                if other is not entry:
-                    mine[other.url] = mine.get(other.url, 0.0) + weight
-    by_url = {e.url: e for e in digest.entries}
+            if len(members) < 2:
+                continue
+            weight = math.log((total + 1) / len(members)) + 0.1
+            ids = [number[m.url] for m in reversed(members)]  # oldest first
+            for index, me in enumerate(ids):
+                mine = scores[me]
+                for other in ids[max(0, index - NEIGHBOURS) : index + NEIGHBOURS + 1]:
+                    if other != me:
+                        mine[other] = mine.get(other, 0.0) + weight
     result: dict[str, tuple[Entry, ...]] = {}
-    for entry in digest.entries:
-        ranked = []
-        for url, shared in scores[entry.url].items():
-            other = by_url[url]
-            days = abs((entry.date - other.date).days)
-            ranked.append((-shared * 0.5 ** (days / HALF_LIFE_DAYS), url))
-        ranked.sort()  # score, then URL: a stable order for equal scores
-        result[entry.url] = tuple(by_url[url] for _, url in ranked[:limit])
+    for me, entry in enumerate(entries):
+        ranked = sorted(
+            (-shared * 0.5 ** (abs(days[me] - days[other]) / HALF_LIFE_DAYS), entries[other].url, other)
+            for other, shared in scores[me].items()
+        )  # score, then URL: a stable order for equal scores
+        result[entry.url] = tuple(entries[other] for _, _, other in ranked[:limit])
     return result
 
 

@@ -8,6 +8,7 @@ Markdown leaves alone, so Markdown syntax in a title stays text too.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import html
 
 MONTHS = (
@@ -16,12 +17,18 @@ MONTHS = (
 )
 
 
+@functools.lru_cache(maxsize=65536)
+def _esc(value: str) -> str:
+    return html.escape(value, quote=True).replace("{", "&#123;").replace("}", "&#125;")
+
+
 def esc(value: object) -> str:
     """Escape text for HTML element content and double- or single-quoted attributes.
 
     Braces are escaped too, so `{{ 7*7 }}` can never reach a template engine as syntax.
     """
-    return html.escape(str(value), quote=True).replace("{", "&#123;").replace("}", "&#125;")
+    # Cached: a term's name is escaped on every card that shows it.
+    return _esc(str(value))
 
 
 def long_date(day: dt.date) -> str:
@@ -37,6 +44,7 @@ def time(day: dt.date) -> str:
     return f'<time datetime="{day.isoformat()}">{long_date(day)}</time>'
 
 
+@functools.lru_cache(maxsize=65536)
 def rel(page: str, target: str) -> str:
     """Relative link from the page at site path `page` (a directory URL) to `target`.
 

@@ -59,15 +59,16 @@ class Entry:
     updated: dt.date | None = None
     corrections: tuple[Correction, ...] = ()
     draft: bool = False
+    # Site path of the entry page (directory URLs); derived once, as pages ask for it
+    # hundreds of thousands of times in a large digest.
+    url: str = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "url", f"entries/{self.date.year}/{self.slug}/")
 
     @property
     def year(self) -> int:
         return self.date.year
-
-    @property
-    def url(self) -> str:
-        """Site path of the entry page, with directory URLs."""
-        return f"entries/{self.date.year}/{self.slug}/"
 
     @property
     def week(self) -> str:
