@@ -87,9 +87,20 @@ def body_problems(body: str) -> list[tuple[int, str]]:
     parser.convert(body)
     found: list[tuple[int, str]] = []
 
+    lowered = body.lower()
+
     def locate(probe: str, cursor: int) -> int:
-        at = body.find(probe, cursor) if probe else -1
-        return at if at >= 0 else max(body.find(probe), 0) if probe else 0
+        """Where `probe` (as Markdown saw it) was written; Markdown may have unescaped
+        it, so fall back to its first letters, then to the next link syntax."""
+        for text, start in ((probe, cursor), (probe, 0), (probe[:8].lower(), cursor)):
+            at = (lowered if text.islower() else body).find(text, start) if text else -1
+            if at >= 0:
+                return at
+        for syntax in ("](", "]:", "<"):
+            at = body.find(syntax, cursor)
+            if at >= 0:
+                return at + len(syntax) if syntax != "<" else at
+        return 0
 
     cursor = 0
     for stashed in parser.htmlStash.rawHtmlBlocks:

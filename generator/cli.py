@@ -16,6 +16,8 @@ from pathlib import Path
 from .config import ConfigError, Project, find_root, load_project
 from .load import load
 from .model import Problem
+from .read import find_entries
+from .text import printable
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
 
@@ -40,7 +42,7 @@ def github(problem: Problem) -> str:
         return value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A").replace(":", "%3A").replace(",", "%2C")
 
     def data(value: str) -> str:
-        return value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+        return printable(value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A"))
 
     title = prop(problem.field or "digest")
     return (
@@ -61,27 +63,31 @@ def _project() -> Project:
     return load_project(find_root(Path.cwd()))
 
 
-def _entry_paths(project: Project, paths: Sequence[str]) -> list[Path]:
-    """Entry files named on the command line; the taxonomy files are checked on every
-    run, so naming one (as a pre-commit hook does) adds nothing."""
+def _entry_paths(project: Project, paths: Sequence[str]) -> tuple[list[Path], list[Problem]]:
+    """Entry files named on the command line (a folder stands for the entries in it),
+    and problems found on the way (links, stray files). The taxonomy files are checked
+    on every run, so naming one, as the pre-commit hook does, adds nothing."""
     taxonomy = {(project.content_dir / facet.file).resolve() for facet in project.facets}
     files: list[Path] = []
+    problems: list[Problem] = []
     for name in paths:
-        path = Path(name).resolve()
-        if path in taxonomy:
+        # Absolute but not resolved: a symbolic link must stay one, to be refused.
+        path = Path(os.path.normpath(Path(name).absolute()))
+        try:
+            path.relative_to(project.root)
+        except ValueError as err:
+            raise ConfigError(f"{name} is outside the project at {project.root}") from err
+        if not path.is_symlink() and path.resolve() in taxonomy:
             continue
-        if path.is_dir():
-            files.extend(sorted(p for p in path.rglob("*.md") if not any(x.startswith(".") for x in p.parts)))
-        elif path.is_file():
+        if path.is_dir() and not path.is_symlink():
+            found, stray = find_entries(path, project.root)
+            files.extend(found)
+            problems.extend(stray)
+        elif path.is_file() or path.is_symlink():
             files.append(path)
         else:
             raise ConfigError(f"no such file: {name}")
-        for file in files:
-            try:
-                file.relative_to(project.root)
-            except ValueError as err:
-                raise ConfigError(f"{name} is outside the project at {project.root}") from err
-    return files
+    return files, problems
 
 
 def cmd_check(args: argparse.Namespace) -> int:
@@ -91,8 +97,9 @@ def cmd_check(args: argparse.Namespace) -> int:
     today = dt.date.today()
     workers = min(os.cpu_count() or 1, 4)
     if args.paths:
-        loaded = load(project, _entry_paths(project, args.paths), today=today, workers=workers)
-        problems = list(loaded.problems)
+        files, stray = _entry_paths(project, args.paths)
+        loaded = load(project, files, today=today, workers=workers)
+        problems = sorted([*loaded.problems, *stray], key=Problem.sort_key)
     else:
         loaded = load(project, today=today, workers=workers)
         problems = sorted([*loaded.problems, *check_pages(project)], key=Problem.sort_key)

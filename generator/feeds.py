@@ -8,6 +8,7 @@ unchanged digest gives byte-identical feeds.
 from __future__ import annotations
 
 import datetime as dt
+import html
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -130,8 +131,10 @@ def rss_and_atom(project: Project, feed: Feed) -> tuple[str, str]:
     fg.generator("digest")
     fg.updated(_newest(feed.items))
     # feedgen writes entries in reverse order of addition; add oldest first.
+    entries = []
     for item in reversed(feed.items):
         fe = fg.add_entry(_Entry())
+        entries.append((fe, item))
         fe.id(item.id)
         fe.guid(item.id, permalink=True)
         fe.title(item.title)
@@ -149,6 +152,13 @@ def rss_and_atom(project: Project, feed: Feed) -> tuple[str, str]:
     atom = fg.atom_str(pretty=True).decode("utf-8")
     fg.link(href=absolute(project, feed.base + "feed.xml"), rel="self", replace=True)
     fg.link(href=page, rel="alternate")
+    # Atom says its titles and summaries are text; RSS readers take <title> and
+    # <description> as HTML, so there plain text goes in HTML-escaped.
+    fg.title(html.escape(feed.title, quote=False))
+    fg.description(html.escape(feed.description or feed.title, quote=False))
+    for fe, item in entries:
+        fe.title(html.escape(item.title, quote=False))
+        fe.description(html.escape(item.summary, quote=False))
     rss = fg.rss_str(pretty=True).decode("utf-8")
     return rss, atom
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from .text import printable
+
 
 @dataclass(frozen=True, slots=True)
 class Problem:
@@ -24,9 +26,9 @@ class Problem:
         return (self.path, self.line, self.col, self.field, self.message)
 
     def format(self) -> str:
-        where = f"{self.path}:{self.line}:{self.col}"
-        label = f"{self.field}: " if self.field else ""
-        return f"{where}: {self.severity}: {label}{self.message}"
+        where = f"{printable(self.path)}:{self.line}:{self.col}"
+        label = f"{printable(self.field)}: " if self.field else ""
+        return f"{where}: {self.severity}: {label}{printable(self.message)}"
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,8 +14,9 @@ from .data import entries_json
 from .feeds import render_feeds
 from .load import Loaded, load
 from .model import Problem
-from .read import decode, parse_yaml, split_front_matter
+from .read import decode, find_entries, parse_yaml, relative, split_front_matter
 from .render import Page, render_pages
+from .text import blank_forbidden, forbidden_chars, position
 from .validate import Report, check_markdown, mapping
 from .validate import text as text_field
 
@@ -32,13 +33,21 @@ def pages_dir(project: Project) -> Path:
 def check_pages(project: Project) -> list[Problem]:
     """Hand-written pages follow the entries' rule: Markdown only, no raw HTML."""
     report = Report()
-    folder = pages_dir(project)
-    for file in sorted(folder.rglob("*.md")) if folder.is_dir() else []:
-        path = file.relative_to(project.root).as_posix()
+    # MkDocs would publish any other file of the folder as it is (an .html or .svg
+    # with a script), and follow a symbolic link anywhere on the building machine.
+    stray = "not a page: only Markdown files (.md) belong in content/pages/"
+    files, problems = find_entries(pages_dir(project), project.root, stray)
+    report.problems.extend(problems)
+    for file in files:
+        path = relative(file, project.root)
         text, problems = decode(file.read_bytes(), path)
         report.problems.extend(problems)
         if text is None:
             continue
+        for index, name in forbidden_chars(text):
+            line, col = position(text, index)
+            report.problems.append(Problem(path, line, col, "file", f"forbidden character {name}"))
+        text = blank_forbidden(text)
         body, body_line = text, 1
         if text.startswith("---\n"):
             front_text, front_line, body, body_line, split = split_front_matter(text, path)

@@ -221,6 +221,8 @@ def decode(data: bytes, path: str) -> tuple[str | None, list[Problem]]:
     """UTF-8 (a BOM is accepted), newlines normalised, refused characters reported."""
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
+    if data.count(b"\x00") * 4 > len(data):  # every other (or fourth) byte zero
+        return None, [Problem(path, 1, 1, "file", "looks like UTF-16 or UTF-32, not UTF-8; save the file as UTF-8")]
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as err:
@@ -258,6 +260,8 @@ def relative(file: Path, root: Path) -> str:
 def read_entry(file: Path, root: Path) -> tuple[RawFile | None, list[Problem]]:
     """Read one entry file. Returns no RawFile when nothing useful could be parsed."""
     path = relative(file, root)
+    if file.is_symlink():  # a link could publish any file of the machine that builds
+        return None, [Problem(path, 1, 1, "file", "symbolic links are not allowed")]
     with open(file, "rb") as handle:
         data = handle.read(MAX_ENTRY_BYTES + 1)  # the cap holds before anything is parsed
     if len(data) > MAX_ENTRY_BYTES:
@@ -309,8 +313,12 @@ def read_yaml_file(file: Path, root: Path) -> tuple[YamlNode | None, list[Proble
     return node, problems + yaml_problems
 
 
-def find_entries(entries_dir: Path, root: Path) -> tuple[list[Path], list[Problem]]:
-    """Every entry file, in path order; hidden files ignored, strays reported."""
+STRAY_ENTRY = "not an entry: only Markdown files (.md) belong in content/entries/"
+
+
+def find_entries(entries_dir: Path, root: Path, stray: str = STRAY_ENTRY) -> tuple[list[Path], list[Problem]]:
+    """Every Markdown file under a folder, in path order; hidden files and folders
+    (relative to the folder) ignored; symbolic links and other files reported."""
     found: list[Path] = []
     problems: list[Problem] = []
     if not entries_dir.is_dir():
@@ -328,8 +336,7 @@ def find_entries(entries_dir: Path, root: Path) -> tuple[list[Path], list[Proble
             if file.is_symlink():
                 problems.append(Problem(relative(file, root), 1, 1, "file", "symbolic links are not allowed"))
             elif not name.endswith(".md"):
-                message = "not an entry: only Markdown files (.md) belong in content/entries/"
-                problems.append(Problem(relative(file, root), 1, 1, "file", message))
+                problems.append(Problem(relative(file, root), 1, 1, "file", stray))
             else:
                 found.append(file)
     found.sort()

@@ -24,7 +24,21 @@ _NAMES = {
     "\u2067": "RIGHT-TO-LEFT ISOLATE",
     "\u2068": "FIRST STRONG ISOLATE",
     "\u2069": "POP DIRECTIONAL ISOLATE",
+    "\ufffe": "NONCHARACTER",
+    "\uffff": "NONCHARACTER",
 }
+
+# What a message must never echo as is: line breaks and other controls (a contributor
+# could forge extra output lines), bidi controls, and invisible characters (shown so a
+# did-you-mean does not look identical to what was typed).
+_UNPRINTABLE = re.compile(
+    "[\x00-\x1f\x7f-\x9f\u00ad\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff\ufffe\uffff\ud800-\udfff]"
+)
+
+
+def printable(text: str) -> str:
+    """`text` with every unprintable or invisible character written as an escape."""
+    return _UNPRINTABLE.sub(lambda m: f"\\u{ord(m.group()):04x}" if ord(m.group()) > 0xFF else f"\\x{ord(m.group()):02x}", text)
 
 
 def forbidden_char(text: str) -> tuple[int, str] | None:
