@@ -338,7 +338,7 @@ def _terms(report: Report, path: str, node: YamlNode, facet: Facet, taxonomy: Ta
 
 def validate_entry(raw: RawFile, taxonomy: Taxonomy, report: Report, today: dt.date | None = None) -> Entry | None:
     """Check one entry's front matter and body; return the Entry when it is clean."""
-    before = report.errors
+    mark = len(report.problems)  # this entry's findings are those after the mark
     path = raw.path
     slug = Path(path).stem
     if not SLUG.match(slug):
@@ -379,7 +379,8 @@ def validate_entry(raw: RawFile, taxonomy: Taxonomy, report: Report, today: dt.d
     corrections = _corrections(report, path, fields["corrections"]) if get("corrections") else ()
     draft = boolean(report, path, fields["draft"], "draft") if get("draft") else False
 
-    if report.errors > before or not (title and summary and when and body):
+    failed = any(p.severity == "error" for p in report.problems[mark:])
+    if failed or not (title and summary and when and body):
         return None
     return Entry(
         slug=slug,
