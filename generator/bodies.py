@@ -6,6 +6,7 @@ checked for raw HTML at validation; nh3's allowlist is defence in depth.
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 from urllib.parse import urljoin, urlsplit
@@ -49,8 +50,10 @@ BODY_SCHEMES = {"http", "https", "mailto"}
 class _Collect(Treeprocessor):
     """Records every link and image of the rendered tree (after inline processing)."""
 
+    found: list[tuple[str, str]]
+
     def run(self, root: Element) -> None:
-        self.found: list[tuple[str, str]] = [
+        self.found = [
             (el.tag, el.get("href" if el.tag == "a" else "src", "")) for el in root.iter() if el.tag in ("a", "img")
         ]
 
@@ -73,6 +76,21 @@ def _bad_link(url: str) -> str | None:
     return None
 
 
+@functools.cache
+def _checking_parser() -> tuple[markdown.Markdown, _Collect]:
+    """One parser for all checks (building a Markdown instance costs more than a
+    short write-up's conversion); `reset()` clears it between bodies."""
+    parser = markdown.Markdown(extensions=EXTENSIONS)
+    collect = _Collect(parser)
+    parser.treeprocessors.register(collect, "digest-collect", -1)
+    return parser, collect
+
+
+@functools.cache
+def _feed_parser() -> markdown.Markdown:
+    return markdown.Markdown(extensions=EXTENSIONS, output_format="html")
+
+
 def body_problems(body: str) -> list[tuple[int, str]]:
     """(offset in `body`, message) for raw HTML, refused links and images.
 
@@ -81,9 +99,9 @@ def body_problems(body: str) -> list[tuple[int, str]]:
     """
     if not any(marker in body for marker in ("<", "](", "]:", "![")):
         return []  # no tag, link or image is possible: the common case, kept cheap
-    parser = markdown.Markdown(extensions=EXTENSIONS)
-    collect = _Collect(parser)
-    parser.treeprocessors.register(collect, "digest-collect", -1)
+    parser, collect = _checking_parser()
+    parser.reset()
+    collect.found = []
     parser.convert(body)
     found: list[tuple[int, str]] = []
 
@@ -113,7 +131,7 @@ def body_problems(body: str) -> list[tuple[int, str]]:
         cursor = locate(probe, cursor)
         found.append((cursor, RAW_HTML))
     cursor = 0
-    for tag, url in getattr(collect, "found", []):
+    for tag, url in collect.found:
         if tag == "img":
             cursor = locate(url, cursor)
             found.append((cursor, "images are not allowed in an entry; link to the image instead"))
@@ -181,7 +199,9 @@ def sanitise_page(html: str) -> str:
 
 def body_html(entry: Entry, base: str) -> str:
     """The write-up, then sources and corrections, as one HTML fragment for a feed item."""
-    html = markdown.markdown(entry.body, extensions=EXTENSIONS, output_format="html")
+    parser = _feed_parser()
+    parser.reset()
+    html = parser.convert(entry.body)
     parts = [html]
     if entry.corrections:
         notes = "".join(f"<li>{esc(long_date(c.date))}: {esc(c.text)}</li>" for c in entry.corrections)
