@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import re
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -17,3 +21,60 @@ def copy_site(target: Path) -> Path:
     text = config.read_text(encoding="utf-8")
     config.write_text(text.replace("../../../overrides", str(ROOT / "overrides")), encoding="utf-8")
     return target
+
+
+# --- `digest check` as a contributor runs it ---------------------------------------------
+
+ENTRY_DIR = "content/entries/2026"
+PROBLEM = re.compile(r"^(?P<path>.+?):(?P<line>\d+):(?P<col>\d+): (?P<severity>error|warning): (?P<rest>.*)$")
+SUMMARY = re.compile(r"^(no problems in \d+ files?|\d+ errors?, \d+ warnings? in \d+ files?)$")
+
+
+def run(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """`digest ARGS` in a subprocess, from inside `project`; a hang fails, never blocks."""
+    return subprocess.run(
+        [sys.executable, "-m", "generator.cli", *args],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        check=False,
+        timeout=300,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+
+
+def run_check(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return run(project, "check", *args)
+
+
+def assert_no_traceback(result: subprocess.CompletedProcess[str]) -> None:
+    assert "Traceback" not in result.stdout, result.stdout
+    assert "Traceback" not in result.stderr, result.stderr
+
+
+def problem_lines(result: subprocess.CompletedProcess[str]) -> list[str]:
+    """The lines of stdout before its summary line (split on newlines only)."""
+    lines = result.stdout.split("\n")
+    assert lines[-1] == "", repr(result.stdout[-200:])
+    lines = lines[:-1]
+    assert lines and SUMMARY.match(lines[-1]), f"no summary line: {result.stdout[-500:]!r} {result.stderr[-500:]!r}"
+    return lines[:-1]
+
+
+def plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+def assert_case(result: subprocess.CompletedProcess[str], expected: list[str]) -> None:
+    """A corpus case: exactly the expected lines, the matching summary and exit code."""
+    assert_no_traceback(result)
+    assert problem_lines(result) == expected
+    summary = result.stdout.split("\n")[-2]
+    severities = [m["severity"] for m in map(PROBLEM.match, expected) if m]
+    errors, warnings = severities.count("error"), severities.count("warning")
+    if expected:
+        assert summary == f"{plural(errors, 'error')}, {plural(warnings, 'warning')} in 1 file"
+    else:
+        assert summary.startswith("no problems in ")
+    assert result.returncode == (1 if errors else 0), result.stderr

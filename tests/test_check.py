@@ -13,36 +13,15 @@ from __future__ import annotations
 
 import re
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from support import ENTRY_DIR, PROBLEM, SUMMARY, assert_case, assert_no_traceback, plural, run_check
+
 CHECK_DIR = Path(__file__).parent / "fixtures" / "check"
 CASES = sorted(CHECK_DIR.glob("*.md"))
-ENTRY_DIR = "content/entries/2026"
-
-PROBLEM = re.compile(r"^(?P<path>.+?):(?P<line>\d+):(?P<col>\d+): (?P<severity>error|warning): (?P<rest>.*)$")
-SUMMARY = re.compile(r"^(no problems in \d+ files?|\d+ errors?, \d+ warnings? in \d+ files?)$")
 NO_URL = "no URL: readers cannot follow this source"
-
-
-def run_check(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    """`digest check ARGS` run from inside `project`."""
-    return subprocess.run(
-        [sys.executable, "-m", "generator.cli", "check", *args],
-        cwd=project,
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        check=False,
-    )
-
-
-def assert_no_traceback(result: subprocess.CompletedProcess[str]) -> None:
-    assert "Traceback" not in result.stdout, result.stdout
-    assert "Traceback" not in result.stderr, result.stderr
 
 
 def only_entries(project: Path, *cases: str) -> list[str]:
@@ -54,10 +33,6 @@ def only_entries(project: Path, *cases: str) -> list[str]:
         shutil.copyfile(CHECK_DIR / f"{case}.md", project / ENTRY_DIR / f"{case}.md")  # bytes as they are
         paths.append(f"{ENTRY_DIR}/{case}.md")
     return paths
-
-
-def plural(count: int, word: str) -> str:
-    return f"{count} {word}{'' if count == 1 else 's'}"
 
 
 # --- the corpus -----------------------------------------------------------------------
@@ -82,21 +57,7 @@ def test_case(case: Path, fixture_site: Path) -> None:
         line.replace("{path}", path)
         for line in case.with_suffix(".expected").read_text(encoding="utf-8").splitlines()
     ]
-
-    result = run_check(fixture_site, path)
-
-    assert_no_traceback(result)
-    lines = result.stdout.splitlines()
-    assert lines, f"no output at all; stderr: {result.stderr}"
-    problems, summary = lines[:-1], lines[-1]
-    assert problems == expected
-    severities = [PROBLEM.match(line)["severity"] for line in expected]  # type: ignore[index]
-    errors, warnings = severities.count("error"), severities.count("warning")
-    if expected:
-        assert summary == f"{plural(errors, 'error')}, {plural(warnings, 'warning')} in 1 file"
-    else:
-        assert summary.startswith("no problems in ")
-    assert result.returncode == (1 if errors else 0), result.stderr
+    assert_case(run_check(fixture_site, path), expected)
 
 
 # --- the summary line -------------------------------------------------------------------

@@ -18,11 +18,8 @@ from __future__ import annotations
 
 import html
 import json
-import os
 import re
 import shutil
-import subprocess
-import sys
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from pathlib import Path
@@ -33,17 +30,23 @@ import pytest
 import yaml
 from bs4 import BeautifulSoup
 
-from support import ROOT, copy_site
+from support import (
+    ENTRY_DIR,
+    PROBLEM,
+    ROOT,
+    assert_case,
+    assert_no_traceback,
+    copy_site,
+    problem_lines,
+    run,
+    run_check,
+)
 
 FIXTURES = Path(__file__).parent / "fixtures"
 HOSTILE_DIR = FIXTURES / "hostile"
 HOSTILE_SITE = FIXTURES / "hostile-site"
 CASES = sorted(HOSTILE_DIR.glob("*.md"))
-ENTRY_DIR = "content/entries/2026"
 SITE_NAME = "Hostile Digest"
-
-PROBLEM = re.compile(r"^(?P<path>.+?):(?P<line>\d+):(?P<col>\d+): (?P<severity>error|warning): (?P<rest>.*)$")
-SUMMARY = re.compile(r"^(no problems in \d+ files?|\d+ errors?, \d+ warnings? in \d+ files?)$")
 SYMLINK = "file: symbolic links are not allowed"
 NOT_AN_ENTRY = "file: not an entry: only Markdown files (.md) belong in content/entries/"
 
@@ -61,42 +64,6 @@ sources:
 
 What happened, who is involved, why it matters.
 """
-
-
-def run(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    """`digest ARGS` in a subprocess, from inside `project`; a hang fails, never blocks."""
-    return subprocess.run(
-        [sys.executable, "-m", "generator.cli", *args],
-        cwd=project,
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        check=False,
-        timeout=300,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-    )
-
-
-def run_check(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return run(project, "check", *args)
-
-
-def assert_no_traceback(result: subprocess.CompletedProcess[str]) -> None:
-    assert "Traceback" not in result.stdout, result.stdout
-    assert "Traceback" not in result.stderr, result.stderr
-
-
-def problem_lines(result: subprocess.CompletedProcess[str]) -> list[str]:
-    """The lines of stdout before its summary line (split on newlines only)."""
-    lines = result.stdout.split("\n")
-    assert lines[-1] == "", repr(result.stdout[-200:])
-    lines = lines[:-1]
-    assert lines and SUMMARY.match(lines[-1]), f"no summary line: {result.stdout[-500:]!r} {result.stderr[-500:]!r}"
-    return lines[:-1]
-
-
-def plural(count: int, word: str) -> str:
-    return f"{count} {word}{'' if count == 1 else 's'}"
 
 
 def empty_entries(project: Path) -> Path:
@@ -141,19 +108,7 @@ def test_case(case: Path, fixture_site: Path) -> None:
         line.replace("{path}", path)
         for line in case.with_suffix(".expected").read_text(encoding="utf-8").split("\n")[:-1]
     ]
-
-    result = run_check(fixture_site, path)
-
-    assert_no_traceback(result)
-    assert problem_lines(result) == expected
-    summary = result.stdout.split("\n")[-2]
-    severities = [PROBLEM.match(line)["severity"] for line in expected]  # type: ignore[index]
-    errors, warnings = severities.count("error"), severities.count("warning")
-    if expected:
-        assert summary == f"{plural(errors, 'error')}, {plural(warnings, 'warning')} in 1 file"
-    else:
-        assert summary.startswith("no problems in ")
-    assert result.returncode == (1 if errors else 0), result.stderr
+    assert_case(run_check(fixture_site, path), expected)
 
 
 # --- 1b. the alias bomb, deep nesting, and output that must stay one line per problem --------
@@ -763,7 +718,7 @@ def test_hand_written_page_title_is_text(hostile_site: Path) -> None:
 
 def test_explore_page_lists_term_names_as_text(hostile_site: Path) -> None:
     if not (hostile_site / "explore/index.html").is_file():
-        pytest.skip("no explore page in this build")
+        pytest.fail("no explore page in this build")
     article = page_soup(hostile_site, "explore/").select_one("article")
     options = [re.sub(r" \(\d+\)$", "", o.get_text()) for o in article.select("select option")]
     assert options and set(options) <= PAYLOADS.names
@@ -873,7 +828,7 @@ def test_json_feeds_keep_titles_exact(hostile_site: Path) -> None:
 def test_entries_json_keeps_text_exact(hostile_site: Path) -> None:
     path = hostile_site / "entries.json"
     if not path.is_file():
-        pytest.skip("no entries.json in this build")
+        pytest.fail("no entries.json in this build")
     data = json.loads(path.read_text(encoding="utf-8"))
     entries = {e["path"]: e for e in data["entries"]}
     assert set(entries) == set(PAYLOADS.entries)
