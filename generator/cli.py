@@ -123,10 +123,11 @@ def cmd_generate(args: argparse.Namespace) -> int:
 
 
 def _check_first(project: Project) -> int | None:
-    """Validate before handing over to MkDocs, so errors read the same as `digest check`."""
+    """Validate before handing over to MkDocs, so errors read the same as `digest check`
+    (in parallel, findings only: the plugin loads the digest itself)."""
     from .pipeline import check_pages
 
-    loaded = load(project)
+    loaded = load(project, workers=min(os.cpu_count() or 1, 4))
     problems = sorted([*loaded.problems, *check_pages(project)], key=Problem.sort_key)
     if any(p.severity == "error" for p in problems):
         return report(problems, loaded.files, "text", False)
