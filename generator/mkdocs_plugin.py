@@ -9,6 +9,7 @@ virtual files in `on_files`; `on_serve` watches all of content/ for live preview
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import logging
 import os
 import shutil
@@ -29,8 +30,10 @@ from mkdocs.structure.pages import Page as MkDocsPage
 
 from .bodies import sanitise_page
 from .config import Project, project_from
+from .emit import emit
 from .html import esc
 from .pipeline import Output, generate
+from .render import Page as GeneratedPage
 
 log = logging.getLogger("mkdocs.plugins.digest")
 _USER_EPOCH = os.environ.get("SOURCE_DATE_EPOCH")
@@ -84,16 +87,29 @@ class DigestPlugin(BasePlugin[DigestOptions]):  # type: ignore[no-untyped-call]
         return config
 
     def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:
-        assert self.output is not None
+        assert self.output is not None and self.project is not None
         # Pages go to MkDocs as their front matter and Markdown only, with a marker
-        # where the generated HTML goes (spliced back in on_page_content).
-        for path, page in sorted(self.output.pages.items()):
-            if files.get_file_from_path(path) is None:
-                content = f"{page.front}{HEAD}\n\n{page.markdown}\n\n{TAIL}\n"
-                files.append(File.generated(config, path, content=content, inclusion=InclusionLevel.NOT_IN_NAV))
-        for path, data in sorted(self.output.other.items()):
-            if files.get_file_from_path(path) is None:
-                files.append(File.generated(config, path, content=data, inclusion=InclusionLevel.NOT_IN_NAV))
+        # where the generated HTML goes (spliced back in on_page_content); a digest of
+        # that HTML follows, so the text changes whenever the page does.
+        mapping: dict[str, str | bytes] = {
+            path: f"{page.front}{HEAD}\n\n{page.markdown}\n\n{TAIL}\n<!--digest:{_digest(page)}-->\n"
+            for path, page in self.output.pages.items()
+        }
+        mapping.update(self.output.other)
+        if self.serving:
+            # The live preview rebuilds "dirty": MkDocs renders only files newer than
+            # their output. The emitter rewrites only changed files, so after an edit
+            # just the pages that show the entry are rendered again.
+            folder = preview_dir(self.project.root)
+            emit(mapping, folder)
+        for path in sorted(mapping):
+            if files.get_file_from_path(path) is not None:
+                continue
+            if self.serving:
+                file = File.generated(config, path, abs_src_path=str(folder / path), inclusion=InclusionLevel.NOT_IN_NAV)
+            else:
+                file = File.generated(config, path, content=mapping[path], inclusion=InclusionLevel.NOT_IN_NAV)
+            files.append(file)
         return files
 
     def on_page_content(self, html: str, *, page: MkDocsPage, config: MkDocsConfig, files: Files) -> str:
@@ -102,6 +118,7 @@ class DigestPlugin(BasePlugin[DigestOptions]):  # type: ignore[no-untyped-call]
             return html
         before, _, rest = html.partition(HEAD)
         body, _, after = rest.partition(TAIL)
+        after = after.replace(f"<!--digest:{_digest(generated)}-->", "", 1)
         return before + generated.head + sanitise_page(body) + generated.tail + after
 
     def on_page_markdown(self, markdown: str, *, page: MkDocsPage, config: MkDocsConfig, files: Files) -> str:
@@ -116,6 +133,17 @@ class DigestPlugin(BasePlugin[DigestOptions]):  # type: ignore[no-untyped-call]
         if self.project is not None:
             server.watch(str(self.project.content_dir))
         return server
+
+
+def _digest(page: GeneratedPage) -> str:
+    return hashlib.sha1((page.head + page.tail).encode("utf-8")).hexdigest()[:16]
+
+
+def preview_dir(root: Path) -> Path:
+    """Where the live preview keeps generated files between rebuilds: outside the
+    project, one folder per project."""
+    key = hashlib.sha1(str(root).encode("utf-8")).hexdigest()[:12]
+    return Path(tempfile.gettempdir()) / f"digest-preview-{key}"
 
 
 def _quiet_logging() -> None:
@@ -164,4 +192,12 @@ def build_site(root: Path, site_dir: Path | None = None) -> Path:
 def serve_site(root: Path, dev_addr: str = "127.0.0.1:8000") -> None:
     _quiet_logging()
     logging.getLogger("mkdocs").setLevel(logging.INFO)
-    mkdocs_serve(config_file=str(root / "mkdocs.yml"), livereload=True, dev_addr=dev_addr)
+    # "dirty": after the first build, only files newer than their output are rebuilt.
+    # MkDocs warns about that on every rebuild (and strict mode would abort on it);
+    # the digest's navigation never depends on the pages, so the warning is dropped.
+    logging.getLogger("mkdocs.commands.build").addFilter(
+        lambda record: "'dirty' build" not in record.getMessage()
+    )
+    mkdocs_serve(
+        config_file=str(root / "mkdocs.yml"), livereload=True, build_type="dirty", dev_addr=dev_addr, strict=False
+    )
