@@ -107,14 +107,15 @@ class _Composer:
         if events.check_event(StreamEndEvent):
             return None
         events.get_event()  # document start
-        node = self.node(1)
+        node = self.node(1, "")
         events.get_event()  # document end
         if not events.check_event(StreamEndEvent):
             event = events.peek_event()
             raise _YamlError(*_mark(event), "expected a single YAML document; remove the extra '---'")
         return node
 
-    def node(self, depth: int) -> YamlNode:
+    def node(self, depth: int, trail: str) -> YamlNode:
+        """The next node; `trail` is where it sits (`sources[0]`), for messages."""
         event = self.events.get_event()
         line, col = _mark(event)
         if isinstance(event, AliasEvent):
@@ -143,9 +144,9 @@ class _Composer:
         if isinstance(event, SequenceStartEvent):
             tag = event.tag if event.tag not in (None, "!") else "tag:yaml.org,2002:seq"
             self._check_tag(tag, where)
-            items = []
+            items: list[YamlNode] = []
             while not self.events.check_event(SequenceEndEvent):
-                items.append(self.node(depth + 1))
+                items.append(self.node(depth + 1, f"{trail}[{len(items)}]"))
             self.events.get_event()
             return YamlNode("seq", *where, tag=tag, items=tuple(items))
         assert isinstance(event, MappingStartEvent)
@@ -154,12 +155,14 @@ class _Composer:
         pairs: list[tuple[YamlNode, YamlNode]] = []
         seen: dict[str, int] = {}
         while not self.events.check_event(MappingEndEvent):
-            key, value = self.node(depth + 1), self.node(depth + 1)
+            key = self.node(depth + 1, trail)
+            value = self.node(depth + 1, f"{trail}.{key.text}" if trail else key.text)
             if key.kind != "scalar":
                 self.problems.append(Problem(self.path, key.line, key.col, "yaml", "a key must be plain text"))
             elif key.text in seen:
                 message = f"duplicate key (first set on line {seen[key.text]})"
-                self.problems.append(Problem(self.path, key.line, key.col, key.text, message))
+                field = f"{trail}.{key.text}" if trail else key.text
+                self.problems.append(Problem(self.path, key.line, key.col, field, message))
             else:
                 seen[key.text] = key.line
                 pairs.append((key, value))
