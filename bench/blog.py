@@ -20,6 +20,7 @@ from typing import Any
 
 import yaml
 
+from .corpus import markdown_extensions
 from .measure import environment
 
 CORE = ("mkdocs==1.6.1", "mkdocs-material==9.7.6", "jieba")  # jieba: as the project's search has it
@@ -41,14 +42,7 @@ nav:
   - Blog:
       - blog/index.md
   - Tags: tags.md
-markdown_extensions:
-  - toc:
-      permalink: true
-  - tables
-  - footnotes
-  - sane_lists
-  - fenced_code
-plugins:
+{markdown}plugins:
   - search
   - blog:
       post_url_format: "{{date}}/{{slug}}"
@@ -134,7 +128,7 @@ def write_blog(project: Path, root: Path, rss: bool) -> int:
         shutil.rmtree(root)
     docs = root / "docs"
     (docs / "blog" / "posts").mkdir(parents=True)
-    (root / "mkdocs.yml").write_text(MKDOCS.format(page_size=PAGE_SIZE, rss=RSS_CONFIG if rss else ""), encoding="utf-8")
+    (root / "mkdocs.yml").write_text(MKDOCS.format(page_size=PAGE_SIZE, rss=RSS_CONFIG if rss else "", markdown=markdown_extensions()), encoding="utf-8")
     (docs / "index.md").write_text("# Benchmark Blog\n\nThe benchmark's entries as blog posts.\n", encoding="utf-8")
     (docs / "blog" / "index.md").write_text("# Blog\n", encoding="utf-8")
     (docs / "tags.md").write_text("# Tags\n\n<!-- material/tags -->\n", encoding="utf-8")

@@ -12,12 +12,22 @@ import random
 import shutil
 from pathlib import Path
 
+from generator.bodies import EXTENSIONS
+
 WORDS = ["export", "controls", "chips", "model", "access", "frontier", "lab", "government", "talks", "summit", "rule", "licence", "agency", "officials", "said", "week", "policy", "security", "industry", "companies", "market", "supply", "chain", "data", "centre", "compute", "training", "inference", "cloud", "customers", "allies", "partners", "review", "risk", "safety", "standards", "agreement", "dialogue", "channel", "deployment", "capability", "research", "release"]
 KINDS = ("state", "government-body", "company", "research-lab", "think-tank", "international-body", "person")
 ACTORS = 400
 TOPICS = 40
 START = dt.date(2022, 1, 1)
 DAYS = 4 * 365
+
+def markdown_extensions() -> str:
+    """The site's Markdown extensions (generator/bodies.py) as mkdocs.yml lines."""
+    lines = ["markdown_extensions:"]
+    for name in EXTENSIONS:
+        lines += ["  - toc:", "      permalink: true"] if name == "toc" else [f"  - {name}"]
+    return "\n".join(lines) + "\n"
+
 
 MKDOCS = """site_name: Benchmark Digest
 site_description: A synthetic digest for the benchmark.
@@ -41,14 +51,7 @@ nav:
   - About: about.md
 extra_css:
   - assets/digest.css
-markdown_extensions:
-  - toc:
-      permalink: true
-  - tables
-  - footnotes
-  - sane_lists
-  - fenced_code
-plugins:
+{markdown}plugins:
   - search:
       separator: '[\\s\\u200b\\-_,:!=\\[\\]()"`/]+|\\.(?!\\d)|&[lg]t;|(?!\\b)(?=[A-Z][a-z])'
   - digest
@@ -76,7 +79,7 @@ def write_corpus(root: Path, count: int, overrides: Path, seed: int = 2026) -> P
     if root.exists():
         shutil.rmtree(root)
     (root / "content/pages").mkdir(parents=True)
-    (root / "mkdocs.yml").write_text(MKDOCS.format(overrides=overrides), encoding="utf-8")
+    (root / "mkdocs.yml").write_text(MKDOCS.format(overrides=overrides, markdown=markdown_extensions()), encoding="utf-8")
     (root / "content/pages/about.md").write_text("---\ntitle: About\n---\n\n# About\n\nA benchmark.\n", encoding="utf-8")
     actors = []
     for i in range(ACTORS):
