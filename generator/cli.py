@@ -59,6 +59,11 @@ def report(problems: Sequence[Problem], checked: int, fmt: str, strict: bool) ->
     return EXIT_PROBLEMS if any(p.severity == "error" for p in shown) else EXIT_OK
 
 
+def _workers() -> int:
+    """Processes for checking: the cores there are, at most four."""
+    return min(os.cpu_count() or 1, 4)
+
+
 def _project() -> Project:
     return load_project(find_root(Path.cwd()))
 
@@ -95,7 +100,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 
     project = _project()
     today = dt.date.today()
-    workers = min(os.cpu_count() or 1, 4)
+    workers = _workers()
     if args.paths:
         files, stray = _entry_paths(project, args.paths)
         loaded = load(project, files, today=today, workers=workers)
@@ -127,7 +132,7 @@ def _check_first(project: Project) -> int | None:
     (in parallel, findings only: the plugin loads the digest itself)."""
     from .pipeline import check_pages
 
-    loaded = load(project, workers=min(os.cpu_count() or 1, 4))
+    loaded = load(project, workers=_workers())
     problems = sorted([*loaded.problems, *check_pages(project)], key=Problem.sort_key)
     if any(p.severity == "error" for p in problems):
         return report(problems, loaded.files, "text", False)

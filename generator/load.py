@@ -29,10 +29,6 @@ class Loaded:
     def errors(self) -> int:
         return sum(p.severity == "error" for p in self.problems)
 
-    @property
-    def warnings(self) -> int:
-        return sum(p.severity == "warning" for p in self.problems)
-
 
 def load_taxonomy(project: Project, report: Report) -> Taxonomy:
     terms: dict[str, tuple[Term, ...]] = {}

@@ -41,23 +41,19 @@ def printable(text: str) -> str:
     return _UNPRINTABLE.sub(lambda m: f"\\u{ord(m.group()):04x}" if ord(m.group()) > 0xFF else f"\\x{ord(m.group()):02x}", text)
 
 
+def _describe(char: str) -> str:
+    return f"U+{ord(char):04X} {_NAMES.get(char) or unicodedata.name(char, 'control character')}"
+
+
 def forbidden_char(text: str) -> tuple[int, str] | None:
     """Return (index, description) of the first character we refuse to publish."""
     match = _FORBIDDEN.search(text)
-    if match is None:
-        return None
-    char = match.group()
-    name = _NAMES.get(char) or unicodedata.name(char, "control character")
-    return match.start(), f"U+{ord(char):04X} {name}"
+    return (match.start(), _describe(match.group())) if match else None
 
 
 def forbidden_chars(text: str) -> list[tuple[int, str]]:
     """Every refused character: (index, description)."""
-    found = []
-    for match in _FORBIDDEN.finditer(text):
-        char = match.group()
-        found.append((match.start(), f"U+{ord(char):04X} {_NAMES.get(char) or unicodedata.name(char, 'control character')}"))
-    return found
+    return [(match.start(), _describe(match.group())) for match in _FORBIDDEN.finditer(text)]
 
 
 def blank_forbidden(text: str) -> str:

@@ -78,3 +78,18 @@ def assert_case(result: subprocess.CompletedProcess[str], expected: list[str]) -
     else:
         assert summary.startswith("no problems in ")
     assert result.returncode == (1 if errors else 0), result.stderr
+
+
+def assert_corpus_complete(folder: Path, minimum: int) -> None:
+    """Every case has its .expected and the reverse; every expected line is a problem
+    line written with the `{path}` placeholder."""
+    cases = sorted(folder.glob("*.md"))
+    assert len(cases) >= minimum
+    missing = [case.name for case in cases if not case.with_suffix(".expected").is_file()]
+    assert not missing, f"cases without a .expected file: {missing}"
+    orphans = [e.name for e in folder.glob("*.expected") if not e.with_suffix(".md").is_file()]
+    assert not orphans, f".expected files without a case: {orphans}"
+    for expected in folder.glob("*.expected"):
+        for line in expected.read_text(encoding="utf-8").split("\n")[:-1]:
+            match = PROBLEM.match(line)
+            assert match and match["path"] == "{path}", f"{expected.name}: malformed line {line!r}"

@@ -17,7 +17,16 @@ from pathlib import Path
 
 import pytest
 
-from support import ENTRY_DIR, PROBLEM, SUMMARY, assert_case, assert_no_traceback, plural, run_check
+from support import (
+    ENTRY_DIR,
+    PROBLEM,
+    SUMMARY,
+    assert_case,
+    assert_corpus_complete,
+    assert_no_traceback,
+    plural,
+    run_check,
+)
 
 CHECK_DIR = Path(__file__).parent / "fixtures" / "check"
 CASES = sorted(CHECK_DIR.glob("*.md"))
@@ -39,15 +48,7 @@ def only_entries(project: Path, *cases: str) -> list[str]:
 
 
 def test_corpus_is_complete() -> None:
-    assert len(CASES) >= 40
-    missing = [case.name for case in CASES if not case.with_suffix(".expected").is_file()]
-    assert not missing, f"cases without a .expected file: {missing}"
-    orphans = [e.name for e in CHECK_DIR.glob("*.expected") if not e.with_suffix(".md").is_file()]
-    assert not orphans, f".expected files without a case: {orphans}"
-    for expected in CHECK_DIR.glob("*.expected"):
-        for line in expected.read_text(encoding="utf-8").splitlines():
-            match = PROBLEM.match(line)
-            assert match and match["path"] == "{path}", f"{expected.name}: malformed line {line!r}"
+    assert_corpus_complete(CHECK_DIR, 40)
 
 
 @pytest.mark.parametrize("case", CASES, ids=[case.stem for case in CASES])
