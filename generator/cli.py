@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import itertools
 import os
 import sys
 from collections.abc import Sequence
@@ -103,10 +104,10 @@ def cmd_check(args: argparse.Namespace) -> int:
     workers = _workers()
     if args.paths:
         files, stray = _entry_paths(project, args.paths)
-        loaded = load(project, files, today=today, workers=workers)
+        loaded = load(project, files, today=today, workers=workers, findings_only=True)
         problems = sorted([*loaded.problems, *stray], key=Problem.sort_key)
     else:
-        loaded = load(project, today=today, workers=workers)
+        loaded = load(project, today=today, workers=workers, findings_only=True)
         problems = sorted([*loaded.problems, *check_pages(project)], key=Problem.sort_key)
     return report(problems, loaded.files, args.format, args.strict)
 
@@ -116,11 +117,13 @@ def cmd_generate(args: argparse.Namespace) -> int:
     from .pipeline import generate, hand_written
 
     project = _project()
-    output, loaded = generate(project)
+    output, loaded = generate(project, workers=_workers())
     if output is None:
         return report(loaded.problems, loaded.files, "text", False)
     out = Path(args.out)
-    stats = emit({**hand_written(project), **output.files()}, out)
+    # A generated page wins over a hand-written one of the same path, as in the site.
+    pages = [(path, data) for path, data in hand_written(project).items() if path not in output.pages]
+    stats = emit(itertools.chain(pages, output.files()), out)
     print(
         f"{len(stats.written)} written, {stats.unchanged} unchanged, {len(stats.removed)} removed in {out}"
     )
@@ -128,11 +131,11 @@ def cmd_generate(args: argparse.Namespace) -> int:
 
 
 def _check_first(project: Project) -> int | None:
-    """Validate before handing over to MkDocs, so errors read the same as `digest check`
-    (in parallel, findings only: the plugin loads the digest itself)."""
+    """Validate before the live preview starts, so errors read the same as `digest check`
+    (in parallel, findings only: the plugin loads the digest itself on every rebuild)."""
     from .pipeline import check_pages
 
-    loaded = load(project, workers=_workers())
+    loaded = load(project, workers=_workers(), findings_only=True)
     problems = sorted([*loaded.problems, *check_pages(project)], key=Problem.sort_key)
     if any(p.severity == "error" for p in problems):
         return report(problems, loaded.files, "text", False)
@@ -141,13 +144,16 @@ def _check_first(project: Project) -> int | None:
 
 def cmd_build(args: argparse.Namespace) -> int:
     from .mkdocs_plugin import build_site
+    from .pipeline import generate
 
     project = _project()
-    failed = _check_first(project)
-    if failed is not None:
-        return failed
+    # Loaded once, in parallel, before MkDocs starts: errors read as `digest check`
+    # prints them, and the plugin builds from this output instead of loading again.
+    output, loaded = generate(project, workers=_workers())
+    if output is None:
+        return report(loaded.problems, loaded.files, "text", False)
     try:
-        target = build_site(project.root, Path(args.site_dir) if args.site_dir else None)
+        target = build_site(project.root, Path(args.site_dir) if args.site_dir else None, output)
     except SystemExit as err:  # MkDocs' Abort: strict-mode warnings, already logged
         print(f"build failed: {err}", file=sys.stderr)
         return EXIT_PROBLEMS

@@ -102,7 +102,7 @@ def project_from(root: Path, config: dict[str, Any], options: dict[str, Any]) ->
     return Project(
         root=root,
         site_name=str(config.get("site_name") or "Digest"),
-        site_url=str(config.get("site_url") or ""),
+        site_url=_directory(str(config.get("site_url") or "")),
         site_description=str(config.get("site_description") or ""),
         content=str(options.get("content", "content")),
         facets=facets,
@@ -110,6 +110,11 @@ def project_from(root: Path, config: dict[str, Any], options: dict[str, Any]) ->
         home_entries=int(options.get("home_entries", 10)),
         feed_items=int(options.get("feed_items", 50)),
     )
+
+
+def _directory(url: str) -> str:
+    """A site URL ends with a slash, as MkDocs makes it: the CLI and the plugin must agree."""
+    return url if not url or url.endswith("/") else url + "/"
 
 
 def _facet(item: Any) -> Facet:

@@ -8,6 +8,7 @@ manifest, so nothing else in the output folder is ever touched.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -28,16 +29,22 @@ def _safe(rel: str) -> PurePosixPath:
     return path
 
 
-def emit(files: dict[str, str | bytes], out: Path) -> EmitStats:
+def emit(files: Iterable[tuple[str, str | bytes]], out: Path, *, manifest: bool = True) -> EmitStats:
+    """Write `(path, content)` pairs into `out` as they come (each path once).
+
+    With `manifest`, files written by an earlier run and not produced by this one are
+    removed; a built site (a fresh folder) needs no manifest.
+    """
     out.mkdir(parents=True, exist_ok=True)
     written: list[str] = []
+    seen: set[str] = set()
     unchanged = 0
-    for rel in sorted(files):
+    for rel, data in files:
         target = out / _safe(rel)
-        data = files[rel]
+        seen.add(rel)
         blob = data.encode("utf-8") if isinstance(data, str) else data
         try:
-            if target.read_bytes() == blob:
+            if target.stat().st_size == len(blob) and target.read_bytes() == blob:
                 unchanged += 1
                 continue
         except OSError:
@@ -47,12 +54,14 @@ def emit(files: dict[str, str | bytes], out: Path) -> EmitStats:
         tmp.write_bytes(blob)
         os.replace(tmp, target)  # atomic: a reader never sees half a page
         written.append(rel)
-    removed = _remove_stale(out, set(files))
-    manifest = "".join(f"{rel}\n" for rel in sorted(files))
+    if not manifest:
+        return EmitStats(tuple(sorted(written)), unchanged, ())
+    removed = _remove_stale(out, seen)
+    listing = "".join(f"{rel}\n" for rel in sorted(seen))
     manifest_path = out / MANIFEST
-    if not manifest_path.exists() or manifest_path.read_text(encoding="utf-8") != manifest:
-        manifest_path.write_text(manifest, encoding="utf-8")
-    return EmitStats(tuple(written), unchanged, tuple(removed))
+    if not manifest_path.exists() or manifest_path.read_text(encoding="utf-8") != listing:
+        manifest_path.write_text(listing, encoding="utf-8")
+    return EmitStats(tuple(sorted(written)), unchanged, tuple(removed))
 
 
 def _remove_stale(out: Path, keep: set[str]) -> list[str]:

@@ -98,18 +98,18 @@ PARALLEL_FROM = 2000
 
 
 def _in_chunks(
-    files: list[Path], root: Path, taxonomy: Taxonomy, today: dt.date | None, workers: int
+    files: list[Path], root: Path, taxonomy: Taxonomy, today: dt.date | None, workers: int, keep: bool
 ) -> list[tuple[list[Entry], Report]]:
     """check_files over contiguous chunks, in worker processes when there are many files.
 
     Results come back in file order, so output does not depend on scheduling.
     """
-    keep = workers <= 1
     if workers <= 1 or len(files) < PARALLEL_FROM or "fork" not in mp.get_all_start_methods():
-        return [check_files(files, root, taxonomy, today)]
+        return [check_files(files, root, taxonomy, today, keep)]
     size = -(-len(files) // workers)
     chunks = [files[i : i + size] for i in range(0, len(files), size)]
-    # fork: workers inherit the loaded modules, so they start in milliseconds.
+    # fork: workers inherit the loaded modules, so they start in milliseconds. Only
+    # from a process with no other threads (not under the live preview's server).
     with ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("fork")) as pool:
         n = len(chunks)
         return list(pool.map(check_files, chunks, [root] * n, [taxonomy] * n, [today] * n, [keep] * n))
@@ -122,11 +122,13 @@ def load(
     drafts: bool = False,
     today: dt.date | None = None,
     workers: int = 1,
+    findings_only: bool = False,
 ) -> Loaded:
     """Validate the taxonomy and the entries (all of them, or just `paths`).
 
-    With several `workers` (for `digest check`), files are checked in parallel and
-    only the findings are kept: the result has problems but no digest.
+    With several `workers`, files are read and checked in parallel processes. With
+    `findings_only` (`digest check`) the entries are not kept: the result has problems
+    but no digest, and the workers are spared sending every entry back.
 
     `today` enables the warning for entries dated in the future; the build passes
     none, so its output never depends on the clock.
@@ -141,7 +143,7 @@ def load(
         files = list(paths)
     files = [file if file.is_absolute() else file.resolve() for file in files]
     entries: list[Entry] = []
-    for chunk_entries, chunk in _in_chunks(files, project.root, taxonomy, today, workers):
+    for chunk_entries, chunk in _in_chunks(files, project.root, taxonomy, today, workers, not findings_only):
         entries += chunk_entries
         report.problems += chunk.problems
         report.used |= chunk.used
@@ -149,7 +151,7 @@ def load(
     cross_checks(report, taxonomy, files, project.root, whole=paths is None)
     found = tuple(sorted(report.problems, key=Problem.sort_key))
     checked = len(files) + len(project.facets)
-    if report.errors or workers > 1:
+    if report.errors or findings_only:
         return Loaded(None, found, checked)
     published = [e for e in entries if drafts or not e.draft]
     # Newest first; the slug breaks ties so the order never depends on the file system.

@@ -4,6 +4,12 @@ MkDocs 1.6.1 is final; keeping its API here means moving to ProperDocs or Zensic
 touches this file only. The plugin runs the generator in `on_config` (so a content
 error stops the build before MkDocs reads anything) and adds the generated pages as
 virtual files in `on_files`; `on_serve` watches all of content/ for live preview.
+
+A generated page reaches MkDocs as its front matter and Markdown only (an entry's
+write-up; nothing for a listing page). What the search index sees of it is its short
+search view (title, summary, terms); its HTML is made and spliced in after the index
+has been fed, just before the theme renders it, and dropped once the page is written.
+Feeds and other files are written straight into the site, one at a time.
 """
 
 from __future__ import annotations
@@ -24,7 +30,7 @@ from mkdocs.config.base import Config
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import Abort
 from mkdocs.livereload import LiveReloadServer
-from mkdocs.plugins import BasePlugin
+from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.pages import Page as MkDocsPage
 
@@ -33,13 +39,9 @@ from .config import Project, project_from
 from .emit import emit
 from .html import esc
 from .pipeline import Output, generate
-from .render import Page as GeneratedPage
 
 log = logging.getLogger("mkdocs.plugins.digest")
 _USER_EPOCH = os.environ.get("SOURCE_DATE_EPOCH")
-# Where a generated page's HTML goes; entries cannot hold HTML comments, so these
-# cannot come from content.
-HEAD, TAIL = "<!--digest:head-->", "<!--digest:tail-->"
 
 
 class DigestOptions(Config):  # type: ignore[no-untyped-call]
@@ -48,13 +50,20 @@ class DigestOptions(Config):  # type: ignore[no-untyped-call]
     home_entries = config_options.Type(int, default=10)
     feed_items = config_options.Type(int, default=50)
     facets = config_options.Type(list, default=[])
+    # Index entries' write-ups too (by default an entry is found by its title,
+    # summary and terms, which keeps the search index small).
+    search_writeups = config_options.Type(bool, default=False)
 
 
 class DigestPlugin(BasePlugin[DigestOptions]):  # type: ignore[no-untyped-call]
     def __init__(self) -> None:
         self.project: Project | None = None
         self.output: Output | None = None
+        self.prepared: Output | None = None  # made by `digest build` before MkDocs ran
         self.serving = False
+        self.fragments = FragmentCache()
+        self.bodies: dict[str, str] = {}  # entry write-ups as HTML, until spliced
+        self.made: dict[str, tuple[str, str]] = {}  # pages' HTML made early (serve)
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         self.serving = command == "serve"
@@ -64,44 +73,48 @@ class DigestPlugin(BasePlugin[DigestOptions]):  # type: ignore[no-untyped-call]
         # and narrates loading its dictionary; only its warnings are worth showing.
         logging.getLogger("jieba").setLevel(logging.WARNING)
         root = Path(config.config_file_path).resolve().parent
-        options = {key: self.config[key] for key in self.config}
+        options = {key: self.config[key] for key in self.config if key != "search_writeups"}
         raw: dict[str, Any] = {
             "site_name": config.site_name,
             "site_url": config.site_url,
             "site_description": config.site_description,
         }
         self.project = project_from(root, raw, options)
-        output, loaded = generate(self.project, drafts=self.serving)
-        for problem in loaded.problems:
-            (log.error if problem.severity == "error" else log.debug)(problem.format())
+        output = self.prepared if self.prepared is not None and self.prepared.project == self.project else None
+        self.prepared = None
         if output is None:
-            raise Abort(f"digest: {loaded.errors} content error(s); run `digest check` for the list")
+            output, loaded = generate(self.project, drafts=self.serving)
+            for problem in loaded.problems:
+                (log.error if problem.severity == "error" else log.debug)(problem.format())
+            if output is None:
+                raise Abort(f"digest: {loaded.errors} content error(s); run `digest check` for the list")
         self.output = output
         # MkDocs stamps the sitemap and its gzip header with the build date unless
         # SOURCE_DATE_EPOCH is set: take it from the content, so that the same content
         # builds byte-identical sites on any day.
-        digest = loaded.digest
-        if _USER_EPOCH is None and digest is not None and digest.entries:
+        digest = output.digest
+        if _USER_EPOCH is None and digest.entries:
             newest = max(max(e.published.date(), e.updated or e.date) for e in digest.entries)
             os.environ["SOURCE_DATE_EPOCH"] = str(int(dt.datetime(newest.year, newest.month, newest.day, tzinfo=dt.UTC).timestamp()))
         return config
 
     def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:
         assert self.output is not None and self.project is not None
-        # Pages go to MkDocs as their front matter and Markdown only, with a marker
-        # where the generated HTML goes (spliced back in on_page_content); a digest of
-        # that HTML follows, so the text changes whenever the page does.
-        mapping: dict[str, str | bytes] = {
-            path: f"{page.front}{HEAD}\n\n{page.markdown}\n\n{TAIL}\n<!--digest:{_digest(page)}-->\n"
-            for path, page in self.output.pages.items()
-        }
-        mapping.update(self.output.other)
+        self.bodies.clear()
+        self.made.clear()
+        mapping: dict[str, str] = {}
+        for path, planned in self.output.pages.items():
+            text = f"{planned.front}{planned.markdown}\n"
+            if self.serving:
+                # The live preview rebuilds "dirty": MkDocs renders only files newer
+                # than their output. The page's HTML is made now and a digest of it
+                # ends the file, so a file changes exactly when its page does.
+                head, tail = self.made[path] = planned.make()
+                text += f"\n<!--digest:{_digest(head, tail)}-->\n"
+            mapping[path] = text
         if self.serving:
-            # The live preview rebuilds "dirty": MkDocs renders only files newer than
-            # their output. The emitter rewrites only changed files, so after an edit
-            # just the pages that show the entry are rendered again.
             folder = preview_dir(self.project.root)
-            emit(mapping, folder)
+            emit(mapping.items(), folder)  # rewrites only changed files
         for path in sorted(mapping):
             if files.get_file_from_path(path) is not None:
                 continue
@@ -113,13 +126,38 @@ class DigestPlugin(BasePlugin[DigestOptions]):  # type: ignore[no-untyped-call]
         return files
 
     def on_page_content(self, html: str, *, page: MkDocsPage, config: MkDocsConfig, files: Files) -> str:
-        generated = self.output.pages.get(page.file.src_uri) if self.output else None
-        if generated is None:
+        """Keep the write-up for later; give MkDocs the page's search view for now."""
+        planned = self.output.pages.get(page.file.src_uri) if self.output else None
+        if planned is None:
             return html
-        before, _, rest = html.partition(HEAD)
-        body, _, after = rest.partition(TAIL)
-        after = after.replace(f"<!--digest:{_digest(generated)}-->", "", 1)
-        return before + generated.head + sanitise_page(body) + generated.tail + after
+        body = ""
+        if planned.markdown:
+            marker = html.rfind("<!--digest:")  # only ever ours: entries cannot hold HTML
+            body = self.bodies[page.file.src_uri] = sanitise_page(html[:marker] if marker >= 0 else html)
+        return planned.search + (body if self.config.search_writeups else "")
+
+    @event_priority(-50)  # after the search plugin has indexed the search view
+    def on_page_context(self, context: Any, *, page: MkDocsPage, config: MkDocsConfig, nav: Any) -> Any:
+        planned = self.output.pages.get(page.file.src_uri) if self.output else None
+        if planned is not None:
+            made = self.made.pop(page.file.src_uri, None)
+            head, tail = made if made is not None else planned.make()
+            page.content = head + self.bodies.pop(page.file.src_uri, "") + tail
+        return context
+
+    def on_post_page(self, output: str, *, page: MkDocsPage, config: MkDocsConfig) -> str:
+        if self.output is not None and page.file.src_uri in self.output.pages:
+            page.content = page.markdown = None  # written: MkDocs would keep it to the end
+        return output
+
+    def on_post_build(self, *, config: MkDocsConfig) -> None:
+        if self.output is not None:
+            emit(self.output.other(), Path(config.site_dir), manifest=False)
+
+    def on_env(self, env: Any, *, config: MkDocsConfig, files: Files) -> Any:
+        self.fragments = FragmentCache()
+        env.globals["digest_cached"] = self.fragments
+        return env
 
     def on_page_markdown(self, markdown: str, *, page: MkDocsPage, config: MkDocsConfig, files: Files) -> str:
         """Hand-written pages' titles and descriptions are escaped like generated ones."""
@@ -135,8 +173,50 @@ class DigestPlugin(BasePlugin[DigestOptions]):  # type: ignore[no-untyped-call]
         return server
 
 
-def _digest(page: GeneratedPage) -> str:
-    return hashlib.sha1((page.head + page.tail).encode("utf-8")).hexdigest()[:16]
+class FragmentCache:
+    """Theme fragments rendered once per kind of page instead of once per page.
+
+    Material renders the navigation, the tabs and the search box into every page, and
+    that was most of the time MkDocs spent on a large digest. For a page outside the
+    navigation (every entry and listing page) those fragments differ only in their
+    relative links, and a relative link from page P to target T depends only on how
+    deep P is and how many leading segments P shares with T. So the key is that depth
+    and those shared counts for every navigation target (and the home page and theme
+    assets). A page in the navigation (it is marked active there) is never cached.
+
+    Used from the templates: `{% call digest_cached("nav", page, nav) %}...{% endcall %}`.
+    """
+
+    def __init__(self) -> None:
+        self.store: dict[tuple[object, ...], str] = {}
+        self.targets: tuple[tuple[str, ...], ...] | None = None
+
+    def key(self, name: str, page: Any, nav: Any) -> tuple[object, ...] | None:
+        if page is None or nav is None or page in nav.pages:
+            return None
+        if self.targets is None:
+            urls = ["", "assets/", *(p.url for p in nav.pages)]
+            self.targets = tuple(tuple(url.split("/")) for url in urls)
+        here = page.url.split("/")[:-1]
+        shared = []
+        for target in self.targets:
+            n = 0
+            while n < len(here) and n < len(target) - 1 and here[n] == target[n]:
+                n += 1
+            shared.append(n)
+        return (name, len(here), *shared)
+
+    def __call__(self, name: str, page: Any, nav: Any, *, caller: Any) -> str:
+        key = self.key(name, page, nav)
+        if key is None:
+            return str(caller())
+        if key not in self.store:
+            self.store[key] = str(caller())
+        return self.store[key]
+
+
+def _digest(head: str, tail: str) -> str:
+    return hashlib.sha1((head + tail).encode("utf-8")).hexdigest()[:16]
 
 
 def preview_dir(root: Path) -> Path:
@@ -158,10 +238,11 @@ def _quiet_logging() -> None:
     os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
 
 
-def build_site(root: Path, site_dir: Path | None = None) -> Path:
+def build_site(root: Path, site_dir: Path | None = None, prepared: Output | None = None) -> Path:
     """Strict build into a temporary folder, then swap it into place.
 
-    An interrupted or failed build leaves the previous site untouched.
+    An interrupted or failed build leaves the previous site untouched. `prepared` is
+    the generator's output for this project, when the caller has it already.
     """
     _quiet_logging()
     target = (site_dir or root / "site").resolve()
@@ -171,6 +252,9 @@ def build_site(root: Path, site_dir: Path | None = None) -> Path:
     staging = Path(tempfile.mkdtemp(prefix=".site-build-", dir=target.parent))
     try:
         config = load_config(str(root / "mkdocs.yml"), strict=True, site_dir=str(staging))
+        for plugin in config.plugins.values():
+            if isinstance(plugin, DigestPlugin):
+                plugin.prepared = prepared
         config.plugins.on_startup(command="build", dirty=False)
         try:
             mkdocs_build(config)

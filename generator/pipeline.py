@@ -1,11 +1,13 @@
 """The whole generator in one call: load, then render pages and copy the site's assets.
 
-The result is a `{docs path: content}` mapping, the same for `mkdocs build`,
-`mkdocs serve` and `digest generate --out DIR`.
+The result is the same for `mkdocs build`, `mkdocs serve` and `digest generate --out
+DIR`: planned pages, and the other files as a stream, so that neither the pages' HTML
+nor the feeds of a large digest are ever all in memory at once.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -13,9 +15,9 @@ from .config import Project
 from .data import entries_json
 from .feeds import render_feeds
 from .load import Loaded, load
-from .model import Problem
+from .model import Digest, Problem
 from .read import decode, find_entries, parse_yaml, relative, split_front_matter
-from .render import Page, render_pages
+from .render import Planned, render_pages
 from .text import blank_forbidden, forbidden_chars, position
 from .validate import Report, check_markdown, mapping
 from .validate import text as text_field
@@ -70,33 +72,40 @@ def asset_files() -> Files:
 
 @dataclass(frozen=True, slots=True)
 class Output:
-    """What the generator makes: Markdown pages, and every other file (feeds, JSON,
-    assets). `files()` is the one mapping `digest generate --out` writes."""
+    """What the generator makes: planned pages (their HTML made on demand), and every
+    other file (feeds, JSON, assets), made as it is written."""
 
-    pages: dict[str, Page]
-    other: Files
+    project: Project
+    digest: Digest
+    pages: dict[str, Planned]
 
-    def files(self) -> Files:
-        return {**{path: page.text for path, page in self.pages.items()}, **self.other}
+    def other(self) -> Iterator[tuple[str, str | bytes]]:
+        yield from render_feeds(self.project, self.digest)
+        yield "entries.json", entries_json(self.project, self.digest)
+        yield from asset_files().items()
+
+    def files(self) -> Iterator[tuple[str, str | bytes]]:
+        """Every file, one at a time: what `digest generate --out` writes."""
+        for path, planned in self.pages.items():
+            yield path, planned.page().text
+        yield from self.other()
 
 
-def generate(project: Project, *, drafts: bool = False) -> tuple[Output | None, Loaded]:
-    """Validate everything, then render; no files when there is any error.
+def generate(project: Project, *, drafts: bool = False, workers: int = 1) -> tuple[Output | None, Loaded]:
+    """Validate everything, then plan the pages; nothing when there is any error.
 
     `drafts` includes draft entries (marked as such): the live preview does, so a
-    contributor can see a draft before publishing it; builds never do.
+    contributor can see a draft before publishing it; builds never do. `workers`
+    reads entries in that many processes (forked: never from a threaded process).
     """
-    loaded = load(project, drafts=drafts)
+    loaded = load(project, drafts=drafts, workers=workers)
     extra = check_pages(project)
     if extra:
         problems = tuple(sorted((*loaded.problems, *extra), key=lambda p: p.sort_key()))
         loaded = Loaded(None, problems, loaded.files)
     if loaded.digest is None:
         return None, loaded
-    other: Files = dict(render_feeds(project, loaded.digest))
-    other["entries.json"] = entries_json(project, loaded.digest)
-    other.update(asset_files())
-    return Output(render_pages(project, loaded.digest), other), loaded
+    return Output(project, loaded.digest, render_pages(project, loaded.digest)), loaded
 
 
 def hand_written(project: Project) -> Files:

@@ -3,12 +3,17 @@
 Generated pages are Markdown files whose structure is raw HTML blocks built from
 escaped values, so MkDocs, ProperDocs or Zensical can all render them. Only entry bodies
 (already checked to hold no raw HTML) are passed through as Markdown.
+
+Pages are planned, not made: a `Planned` page has its front matter and Markdown (what
+MkDocs must know of every page before it renders any) and makes its HTML on demand. A
+digest of 10,000 entries has about 150 MB of page HTML; made one page at a time and
+dropped once written, it never sits in memory all at once.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -48,7 +53,33 @@ class Page:
         return "\n\n".join(part for part in parts if part) + "\n"
 
 
-Pages = dict[str, Page]
+@dataclass(frozen=True, slots=True)
+class Planned:
+    """A page before its HTML is made: `make()` returns its (head, tail) HTML.
+
+    `search` is what the site's search index sees of it: an entry is found by its
+    title (the page title), summary and terms, a term page by its profile; listing
+    pages are not indexed at all (their front matter says so)."""
+
+    front: str
+    make: Callable[[], tuple[str, str]]
+    markdown: str = ""
+    search: str = ""
+
+    def page(self) -> Page:
+        head, tail = self.make()
+        return Page(self.front, head, self.markdown, tail)
+
+
+Pages = dict[str, Planned]
+
+
+def _text(value: str) -> Callable[[], str]:
+    return lambda: value
+
+
+def _fixed(head: str, tail: str = "") -> Callable[[], tuple[str, str]]:
+    return lambda: (head, tail)
 
 KIND_LABELS = {
     "state": "State",
@@ -185,23 +216,42 @@ def paged(
     base: str,
     entries: Sequence[Entry],
     size: int,
-    first: str,
+    first: Callable[[], str],
     title: str,
     description: str,
     *,
-    searchable: bool = True,
+    search: str | None = None,
     feeds: tuple[str, str] | None = None,
 ) -> Pages:
-    """A paginated list at `base`, `base/page/2/` ...; at most the first page is searchable."""
+    """A paginated list at `base`, `base/page/2/` ...; `first()` is the first page's
+    introduction. With `search`, the first page is indexed as that HTML; no other
+    page of a list is."""
     pages: Pages = {}
     chunks = paginate(entries, size)
     for number, chunk in enumerate(chunks, start=1):
         url = base if number == 1 else f"{base}page/{number}/"
         heading = title if number == 1 else f"{title} (page {number})"
-        intro = first if number == 1 else f'<div class="digest-head"><h1>{esc(heading)}</h1></div>'
-        body = intro + "\n" + card_list(digest, url, chunk) + "\n" + pager(url, base, number, len(chunks))
-        pages[source_path(url)] = Page(front_matter(heading, description, search=searchable and number == 1, hide=["navigation", "toc"], feeds=feeds), body)
+        indexed = search is not None and number == 1
+        front = front_matter(heading, description, search=indexed, hide=["navigation", "toc"], feeds=feeds)
+        make = _list_page(digest, base, url, chunk, (number, len(chunks)), first if number == 1 else None, heading)
+        pages[source_path(url)] = Planned(front, make, search=(search or "") if indexed else "")
     return pages
+
+
+def _list_page(
+    digest: Digest,
+    base: str,
+    url: str,
+    chunk: Sequence[Entry],
+    position: tuple[int, int],
+    first: Callable[[], str] | None,
+    heading: str,
+) -> Callable[[], tuple[str, str]]:
+    def make() -> tuple[str, str]:
+        intro = first() if first is not None else f'<div class="digest-head"><h1>{esc(heading)}</h1></div>'
+        return intro + "\n" + card_list(digest, url, chunk) + "\n" + pager(url, base, *position), ""
+
+    return make
 
 
 def term_list(page: str, pairs: Sequence[tuple[Term, int]], cls: str) -> str:
@@ -223,6 +273,18 @@ def related_block(entry: Entry, others: Sequence[Entry]) -> str:
 
 
 def entry_page(digest: Digest, entry: Entry, others: Sequence[Entry] = ()) -> Pages:
+    front = front_matter(entry.title, entry.summary, hide=["navigation"], entry=True)
+    terms = "".join(
+        f"<p>{esc(facet.title)}: {esc(', '.join(digest.term(facet.key, k).name for k in entry.terms_of(facet.key)))}</p>"
+        for facet in digest.facets
+        if entry.terms_of(facet.key)
+    )
+    search = f"<p>{esc(entry.summary)}</p>{terms}"
+    planned = Planned(front, lambda: _entry_html(digest, entry, others), entry.body.strip("\n"), search)
+    return {f"entries/{entry.year}/{entry.slug}.md": planned}
+
+
+def _entry_html(digest: Digest, entry: Entry, others: Sequence[Entry]) -> tuple[str, str]:
     page = entry.url
     dates = f'<span class="digest-meta__date">{time(entry.date)}</span>'
     if entry.updated:
@@ -265,8 +327,7 @@ def entry_page(digest: Digest, entry: Entry, others: Sequence[Entry] = ()) -> Pa
         if part
     )
     tail = "\n\n".join(part for part in (related_block(entry, others), follow(digest, entry)) if part)
-    front = front_matter(entry.title, entry.summary, hide=["navigation"], entry=True)
-    return {f"entries/{entry.year}/{entry.slug}.md": Page(front, head, entry.body.strip("\n"), tail)}
+    return head, tail
 
 
 def follow(digest: Digest, entry: Entry) -> str:
@@ -300,6 +361,35 @@ def source_item(source: Source) -> str:
 
 
 def term_page(project: Project, digest: Digest, facet: Facet, term: Term, entries: Sequence[Entry]) -> Pages:
+    label = f"{term.name}: {project.site_name}"
+    return paged(
+        digest,
+        term.url,
+        entries,
+        project.page_size,
+        lambda: _term_intro(digest, facet, term, entries),
+        term.name,
+        term.description,
+        search=_term_search(term),
+        feeds=(term.url, label),
+    )
+
+
+def _term_aliases(term: Term) -> str:
+    if not term.aliases:
+        return ""
+    return '<p class="digest-term__aliases"><span class="digest-label">Also known as:</span> ' + ", ".join(
+        f"<span lang=\"{'zh' if _is_cjk(a) else 'en'}\">{esc(a)}</span>" for a in term.aliases
+    ) + "</p>"
+
+
+def _term_search(term: Term) -> str:
+    """A term page is found by its profile: description, kind, country, other names."""
+    facts = " · ".join(esc(f) for f in (KIND_LABELS.get(term.kind or "", term.kind), term.country) if f)
+    return (f"<p>{facts}</p>" if facts else "") + f"<p>{esc(term.description)}</p>" + _term_aliases(term)
+
+
+def _term_intro(digest: Digest, facet: Facet, term: Term, entries: Sequence[Entry]) -> str:
     base = term.url
     facts = []
     if term.kind:
@@ -314,11 +404,6 @@ def term_page(project: Project, digest: Digest, facet: Facet, term: Term, entrie
     if years:
         spans = " · ".join(f"{link(base, f'archive/#y{y}', str(y))} ({n})" for y, n in sorted(years.items(), reverse=True))
         timeline = f'<p class="digest-term__years"><span class="digest-label">By year:</span> {spans}</p>'
-    aliases = ""
-    if term.aliases:
-        aliases = '<p class="digest-term__aliases"><span class="digest-label">Also known as:</span> ' + ", ".join(
-            f"<span lang=\"{'zh' if _is_cjk(a) else 'en'}\">{esc(a)}</span>" for a in term.aliases
-        ) + "</p>"
     related = []
     for other in digest.facets:
         pairs = co_occurring(digest, entries, other.key, exclude=term.key if other.key == facet.key else None)[:10]
@@ -329,21 +414,19 @@ def term_page(project: Project, digest: Digest, facet: Facet, term: Term, entrie
                 + term_list(base, pairs, "digest-term-list")
                 + "</div>"
             )
-    intro = (
+    return (
         '<div class="digest-head digest-term">'
         f'<p class="digest-kicker">{link(base, facet.key + "/", facet.title)}</p>'
         f"<h1>{esc(term.name)}</h1>"
         f'<p class="digest-term__facts">{" · ".join(facts)}</p>'
         f'<p class="digest-term__description">{esc(term.description)}</p>'
-        f"{aliases}"
+        f"{_term_aliases(term)}"
         f"{timeline}"
         f"{subscribe(base, base, 'Follow ' + term.name)}"
         "</div>\n"
         + "".join(related)
         + '\n<div class="digest-section"><h2>Entries</h2></div>'
     )
-    label = f"{term.name}: {project.site_name}"
-    return paged(digest, base, entries, project.page_size, intro, term.name, term.description, feeds=(base, label))
 
 
 def facet_index(digest: Digest, facet: Facet) -> Pages:
@@ -363,7 +446,7 @@ def facet_index(digest: Digest, facet: Facet) -> Pages:
         f"<p>Every {esc(facet.singular)} in the digest, the most covered first.</p></div>\n"
         f'<div class="digest-term-cards">{rows}</div>\n'
     )
-    return {source_path(page): Page(front_matter(facet.title, f"Every {facet.singular} in the digest.", search=False, hide=["navigation", "toc"]), body)}
+    return {source_path(page): Planned(front_matter(facet.title, f"Every {facet.singular} in the digest.", search=False, hide=["navigation", "toc"]), _fixed(body))}
 
 
 def week_label(week: Week) -> str:
@@ -372,38 +455,12 @@ def week_label(week: Week) -> str:
 
 def weekly_pages(project: Project, digest: Digest, weeks: Sequence[Week]) -> Pages:
     pages: Pages = {}
+    weekly = ("weekly/", "Weekly issues")
     for index, week in enumerate(weeks):
-        page = week.url
         newer = weeks[index - 1] if index > 0 else None
         older = weeks[index + 1] if index + 1 < len(weeks) else None
-        nav = []
-        if older:
-            nav.append(f'<a rel="prev" href="{esc(rel(page, older.url))}">Previous week ({esc(older.key)})</a>')
-        if newer:
-            nav.append(f'<a rel="next" href="{esc(rel(page, newer.url))}">Next week ({esc(newer.key)})</a>')
-        nav_html = f'<nav class="digest-pager digest-weeknav" aria-label="Weeks">{" ".join(nav)}</nav>' if nav else ""
-        sections = []
-        for term, members in by_primary_topic(digest, week.entries, _topic_facet(digest)):
-            sections.append(
-                f'<div class="digest-week-topic"><h2>{link(page, term.url, term.name)}</h2></div>\n'
-                + card_list(digest, page, members)
-            )
-        title = f"Weekly issue {week.key}"
-        body = (
-            f'<div class="digest-head"><p class="digest-kicker">{link(page, "weekly/", "Weekly issues")}</p>'
-            f"<h1>{esc(title)}</h1>"
-            f"<p>{esc(long_date(week.start))} to {esc(long_date(week.end))}</p>"
-            + lede_html(page, digest, week.entries)
-            + "</div>\n"
-            + nav_html
-            + "\n"
-            + "\n".join(sections)
-            + "\n"
-            + nav_html
-            + "\n"
-        )
-        weekly = ("weekly/", "Weekly issues")
-        pages[source_path(page)] = Page(front_matter(title, week_label(week), search=False, hide=["navigation", "toc"], feeds=weekly), body)
+        front = front_matter(f"Weekly issue {week.key}", week_label(week), search=False, hide=["navigation", "toc"], feeds=weekly)
+        pages[source_path(week.url)] = Planned(front, _week_page(digest, week, newer, older))
     rows = "".join(
         f'<li>{link("weekly/", w.url, w.key)} <span class="digest-week-range">{esc(long_date(w.start))} to {esc(long_date(w.end))}</span> '
         f'<span class="digest-count">{len(w.entries)}</span></li>'
@@ -416,8 +473,41 @@ def weekly_pages(project: Project, digest: Digest, weeks: Sequence[Week]) -> Pag
         + "</div>\n"
         f'<ul class="digest-week-list">{rows}</ul>\n'
     )
-    pages["weekly/index.md"] = Page(front_matter("Weekly issues", "The digest week by week.", search=False, hide=["navigation", "toc"], feeds=("weekly/", "Weekly issues")), index_body)
+    pages["weekly/index.md"] = Planned(front_matter("Weekly issues", "The digest week by week.", search=False, hide=["navigation", "toc"], feeds=("weekly/", "Weekly issues")), _fixed(index_body))
     return pages
+
+
+def _week_page(digest: Digest, week: Week, newer: Week | None, older: Week | None) -> Callable[[], tuple[str, str]]:
+    def make() -> tuple[str, str]:
+        page = week.url
+        nav = []
+        if older:
+            nav.append(f'<a rel="prev" href="{esc(rel(page, older.url))}">Previous week ({esc(older.key)})</a>')
+        if newer:
+            nav.append(f'<a rel="next" href="{esc(rel(page, newer.url))}">Next week ({esc(newer.key)})</a>')
+        nav_html = f'<nav class="digest-pager digest-weeknav" aria-label="Weeks">{" ".join(nav)}</nav>' if nav else ""
+        sections = []
+        for term, members in by_primary_topic(digest, week.entries, _topic_facet(digest)):
+            sections.append(
+                f'<div class="digest-week-topic"><h2>{link(page, term.url, term.name)}</h2></div>\n'
+                + card_list(digest, page, members)
+            )
+        body = (
+            f'<div class="digest-head"><p class="digest-kicker">{link(page, "weekly/", "Weekly issues")}</p>'
+            f"<h1>{esc(f'Weekly issue {week.key}')}</h1>"
+            f"<p>{esc(long_date(week.start))} to {esc(long_date(week.end))}</p>"
+            + lede_html(page, digest, week.entries)
+            + "</div>\n"
+            + nav_html
+            + "\n"
+            + "\n".join(sections)
+            + "\n"
+            + nav_html
+            + "\n"
+        )
+        return body, ""
+
+    return make
 
 
 def _topic_facet(digest: Digest) -> str:
@@ -444,12 +534,12 @@ def archive_pages(project: Project, digest: Digest, months: Sequence[Month]) -> 
         + "\n".join(blocks)
         + "\n"
     )
-    pages["archive/index.md"] = Page(front_matter("Archive", "Every entry by year and month.", search=False, hide=["navigation", "toc"]), body)
+    pages["archive/index.md"] = Planned(front_matter("Archive", "Every entry by year and month.", search=False, hide=["navigation", "toc"]), _fixed(body))
     for month in months:
         title = month_name(month.year, month.month)
         intro = f'<div class="digest-head"><p class="digest-kicker">{link(month.url, "archive/", "Archive")}</p><h1>{esc(title)}</h1></div>'
         description = f"Entries from {title}."
-        pages.update(paged(digest, month.url, month.entries, project.page_size, intro, title, description, searchable=False))
+        pages.update(paged(digest, month.url, month.entries, project.page_size, _text(intro), title, description))
     return pages
 
 
@@ -485,7 +575,7 @@ def home_page(project: Project, digest: Digest, weeks: Sequence[Week]) -> Pages:
         + f'and {link(page, "feeds.opml", "an OPML file")} to import them all.</p></div>'
     )
     body = "\n".join(parts) + "\n"
-    return {"index.md": Page(front_matter(project.site_name, project.site_description, search=False, hide=["navigation", "toc"]), body)}
+    return {"index.md": Planned(front_matter(project.site_name, project.site_description, search=False, hide=["navigation", "toc"]), _fixed(body))}
 
 
 def feeds_page(project: Project, digest: Digest) -> Pages:
@@ -510,7 +600,7 @@ def feeds_page(project: Project, digest: Digest) -> Pages:
         rows = "".join(row(t.url, t.name, t.url) for t in sorted(digest.terms_of(facet.key), key=lambda t: (t.name.casefold(), t.key)))
         parts.append(f'<div class="digest-feed-group"><h2 id="{esc(facet.key)}">{esc(facet.title)}</h2><ul>{rows}</ul></div>')
     body = "\n".join(parts) + "\n"
-    return {"feeds/index.md": Page(front_matter("Feeds", "Every feed of the digest, and an OPML bundle.", search=False, hide=["navigation", "toc"]), body)}
+    return {"feeds/index.md": Planned(front_matter("Feeds", "Every feed of the digest, and an OPML bundle.", search=False, hide=["navigation", "toc"]), _fixed(body))}
 
 
 def explore_page(digest: Digest) -> Pages:
@@ -551,7 +641,7 @@ def explore_page(digest: Digest) -> Pages:
         f'<script src="{esc(rel(page, "assets/explore.js"))}" defer></script>\n'
     )
     meta = front_matter("Explore", "Filter every entry by actor, topic, date and text.", search=False, hide=["navigation", "toc"])
-    return {"explore/index.md": Page(meta, body)}
+    return {"explore/index.md": Planned(meta, _fixed(body))}
 
 
 def _is_cjk(text: str) -> bool:
