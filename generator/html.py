@@ -17,7 +17,9 @@ MONTHS = (
 )
 
 
-@functools.lru_cache(maxsize=65536)
+# Both caches are for values repeated across pages (term names, links to terms); small
+# enough that a large digest's summaries, each escaped a few times, do not pile up.
+@functools.lru_cache(maxsize=8192)
 def _esc(value: str) -> str:
     return html.escape(value, quote=True).replace("{", "&#123;").replace("}", "&#125;")
 
@@ -44,7 +46,7 @@ def time(day: dt.date) -> str:
     return f'<time datetime="{day.isoformat()}">{long_date(day)}</time>'
 
 
-@functools.lru_cache(maxsize=65536)
+@functools.lru_cache(maxsize=8192)
 def rel(page: str, target: str) -> str:
     """Relative link from the page at site path `page` (a directory URL) to `target`.
 

@@ -112,6 +112,9 @@ class DigestPlugin(BasePlugin[DigestOptions]):  # type: ignore[no-untyped-call]
                 head, tail = self.made[path] = planned.make()
                 text += f"\n<!--digest:{_digest(head, tail)}-->\n"
             mapping[path] = text
+        # Feeds, JSON and assets go straight into the site (MkDocs has emptied it by
+        # now), one file at a time, before MkDocs holds every page in memory.
+        emit(self.output.other(), Path(config.site_dir), manifest=False)
         if self.serving:
             folder = preview_dir(self.project.root)
             emit(mapping.items(), folder)  # rewrites only changed files
@@ -134,6 +137,7 @@ class DigestPlugin(BasePlugin[DigestOptions]):  # type: ignore[no-untyped-call]
         if planned.markdown:
             marker = html.rfind("<!--digest:")  # only ever ours: entries cannot hold HTML
             body = self.bodies[page.file.src_uri] = sanitise_page(html[:marker] if marker >= 0 else html)
+        page.markdown = None  # rendered: MkDocs would keep every page's Markdown to the end
         return planned.search + (body if self.config.search_writeups else "")
 
     @event_priority(-50)  # after the search plugin has indexed the search view
@@ -147,12 +151,8 @@ class DigestPlugin(BasePlugin[DigestOptions]):  # type: ignore[no-untyped-call]
 
     def on_post_page(self, output: str, *, page: MkDocsPage, config: MkDocsConfig) -> str:
         if self.output is not None and page.file.src_uri in self.output.pages:
-            page.content = page.markdown = None  # written: MkDocs would keep it to the end
+            page.content = None  # written: MkDocs would keep every page's HTML to the end
         return output
-
-    def on_post_build(self, *, config: MkDocsConfig) -> None:
-        if self.output is not None:
-            emit(self.output.other(), Path(config.site_dir), manifest=False)
 
     def on_env(self, env: Any, *, config: MkDocsConfig, files: Files) -> Any:
         self.fragments = FragmentCache()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 import posixpath
 from pathlib import Path
@@ -242,3 +243,34 @@ def test_site_markdown_matches_the_validator(config: str) -> None:
     listed = yaml.safe_load(text)["markdown_extensions"]
     names = [next(iter(item)) if isinstance(item, dict) else item for item in listed]
     assert names == EXTENSIONS
+
+
+def _entry_docs(site: Path) -> dict[str, list[dict[str, str]]]:
+    index = json.loads((site / "search/search_index.json").read_text(encoding="utf-8"))
+    docs: dict[str, list[dict[str, str]]] = {}
+    for doc in index["docs"]:
+        if doc["location"].startswith("entries/"):
+            docs.setdefault(doc["location"].split("#")[0], []).append(doc)
+    return docs
+
+
+def test_every_entry_is_indexed_by_title_summary_and_terms(built_site: Path) -> None:
+    """An entry is found by its title, summary, actors and topics; its write-up, sources
+    and related entries stay out of the index, which keeps it small."""
+    docs = _entry_docs(built_site)
+    pages = sorted(p.parent.relative_to(built_site).as_posix() + "/" for p in (built_site / "entries").rglob("index.html"))
+    assert sorted(docs) == pages and len(pages) == 5
+    for url in pages:
+        soup = article(built_site, url)
+        # The index holds HTML (escaped text): compare what a reader would see.
+        text = html.unescape(" ".join(d["text"] for d in docs[url]))
+        title = soup.select_one(".digest-entry__header h1")
+        summary = soup.select_one(".digest-summary")
+        assert title is not None and summary is not None
+        assert [html.unescape(d["title"]) for d in docs[url]] == [title.get_text()], url
+        assert summary.get_text() in text, url
+        for term in soup.select(".digest-meta__terms a"):
+            assert term.get_text() in text, (url, term.get_text())
+        assert "Sources" not in text and "Related entries" not in text, url
+    seed = " ".join(d["text"] for d in docs[SEED])
+    assert "Frontier models, not only chips" not in seed  # a sentence of its write-up
