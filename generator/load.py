@@ -6,6 +6,7 @@ generator and the MkDocs plugin all come through here, so they report the same p
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import multiprocessing as mp
 from collections.abc import Iterable
@@ -13,10 +14,11 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+from .cache import CheckCache, Checked, decode, encode, file_hash
 from .config import Project
 from .model import Digest, Entry, Problem, Term
-from .read import find_entries, read_entry, read_yaml_file, relative
-from .validate import Report, Taxonomy, build_taxonomy, validate_entry, validate_taxonomy
+from .read import find_entries, read_capped, read_entry, read_yaml_file, relative
+from .validate import Report, Taxonomy, build_taxonomy, future_dates, validate_entry, validate_taxonomy
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,45 +76,66 @@ def cross_checks(report: Report, taxonomy: Taxonomy, files: list[Path], root: Pa
                     )
 
 
-def check_files(
-    files: list[Path], root: Path, taxonomy: Taxonomy, today: dt.date | None, keep: bool = True
-) -> tuple[list[Entry], Report]:
-    """Read and validate some entry files; the unit of work of a worker process.
-
-    With `keep` false only the findings come back (all `digest check` needs), which
-    spares a worker from pickling every entry back to its parent."""
+def check_file(file: Path, root: Path, taxonomy: Taxonomy) -> tuple[str | None, str]:
+    """Read and validate one entry file. Returns the hash of the bytes it was read from
+    (None for a symbolic link, refused unread) and the result as a JSON line: text
+    crosses from a worker process far faster than objects do."""
     report = Report()
-    entries: list[Entry] = []
-    for file in files:
-        raw, problems = read_entry(file, root)
-        report.problems.extend(problems)
-        if raw is not None:
-            entry = validate_entry(raw, taxonomy, report, today)
-            if entry is not None and keep:
-                entries.append(entry)
-    return entries, report
+    data = None if file.is_symlink() else read_capped(file)
+    raw, problems = read_entry(file, root, data)
+    report.problems.extend(problems)
+    entry = validate_entry(raw, taxonomy, report) if raw is not None else None
+    checked = Checked(entry, tuple(report.problems), tuple(sorted(report.used)), tuple(report.urls), tuple(report.dates))
+    return (file_hash(data) if data is not None else None), encode(checked)
+
+
+def check_files(files: list[Path], root: Path, taxonomy: Taxonomy) -> list[tuple[str | None, str]]:
+    """check_file over some files: the unit of work of a worker process."""
+    return [check_file(file, root, taxonomy) for file in files]
 
 
 # Below this many files a worker process costs more than it saves.
 PARALLEL_FROM = 2000
 
 
-def _in_chunks(
-    files: list[Path], root: Path, taxonomy: Taxonomy, today: dt.date | None, workers: int, keep: bool
-) -> list[tuple[list[Entry], Report]]:
+def _in_chunks(files: list[Path], root: Path, taxonomy: Taxonomy, workers: int) -> list[tuple[str | None, str]]:
     """check_files over contiguous chunks, in worker processes when there are many files.
 
     Results come back in file order, so output does not depend on scheduling.
     """
     if workers <= 1 or len(files) < PARALLEL_FROM or "fork" not in mp.get_all_start_methods():
-        return [check_files(files, root, taxonomy, today, keep)]
+        return check_files(files, root, taxonomy)
     size = -(-len(files) // workers)
     chunks = [files[i : i + size] for i in range(0, len(files), size)]
     # fork: workers inherit the loaded modules, so they start in milliseconds. Only
     # from a process with no other threads (not under the live preview's server).
     with ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("fork")) as pool:
         n = len(chunks)
-        return list(pool.map(check_files, chunks, [root] * n, [taxonomy] * n, [today] * n, [keep] * n))
+        return [r for chunk in pool.map(check_files, chunks, [root] * n, [taxonomy] * n) for r in chunk]
+
+
+def _checked(project: Project, files: list[Path], taxonomy: Taxonomy, workers: int, entries: bool) -> list[Checked]:
+    """Every file's result, from the check cache when its bytes are unchanged."""
+    facet_files = [project.content_dir / f.file for f in project.facets]
+    taxonomy_bytes = b"\0".join(f.read_bytes() if f.is_file() else b"" for f in facet_files)
+    cache = CheckCache.open(project.root, taxonomy_bytes, repr(project.facets))
+    results: list[Checked | None] = [None] * len(files)
+    todo: list[int] = []
+    for index, file in enumerate(files):
+        hit = None
+        if cache.enabled and not file.is_symlink():
+            with contextlib.suppress(OSError):  # unreadable: checked afresh, and reported
+                hit = cache.get(relative(file, project.root), file_hash(read_capped(file)), entry=entries)
+        if hit is None:
+            todo.append(index)
+        results[index] = hit
+    fresh = _in_chunks([files[i] for i in todo], project.root, taxonomy, workers)
+    for index, (digest, record) in zip(todo, fresh, strict=True):
+        results[index] = decode(record, entry=entries)
+        if digest is not None:
+            cache.put(relative(files[index], project.root), digest, record)
+    cache.save()
+    return [r for r in results if r is not None]
 
 
 def load(
@@ -126,9 +149,9 @@ def load(
 ) -> Loaded:
     """Validate the taxonomy and the entries (all of them, or just `paths`).
 
-    With several `workers`, files are read and checked in parallel processes. With
-    `findings_only` (`digest check`) the entries are not kept: the result has problems
-    but no digest, and the workers are spared sending every entry back.
+    With several `workers`, files are read and checked in parallel processes; files
+    unchanged since an earlier run come from the check cache (generator/cache.py).
+    With `findings_only` (`digest check`) the result has problems but no digest.
 
     `today` enables the warning for entries dated in the future; the build passes
     none, so its output never depends on the clock.
@@ -143,18 +166,21 @@ def load(
         files = list(paths)
     files = [file if file.is_absolute() else file.resolve() for file in files]
     entries: list[Entry] = []
-    for chunk_entries, chunk in _in_chunks(files, project.root, taxonomy, today, workers, not findings_only):
-        entries += chunk_entries
-        report.problems += chunk.problems
-        report.used |= chunk.used
-        report.urls += chunk.urls
+    for checked in _checked(project, files, taxonomy, workers, entries=not findings_only):
+        if checked.entry is not None:
+            entries.append(checked.entry)
+        report.problems += checked.problems
+        report.used.update(checked.used)
+        report.urls += checked.urls
+        if today is not None:
+            report.problems += future_dates(checked.dates, today)
     cross_checks(report, taxonomy, files, project.root, whole=paths is None)
     found = tuple(sorted(report.problems, key=Problem.sort_key))
-    checked = len(files) + len(project.facets)
+    count = len(files) + len(project.facets)
     if report.errors or findings_only:
-        return Loaded(None, found, checked)
+        return Loaded(None, found, count)
     published = [e for e in entries if drafts or not e.draft]
     # Newest first; the slug breaks ties so the order never depends on the file system.
     published.sort(key=lambda e: (e.published, e.date, e.slug), reverse=True)
     digest = Digest(tuple(published), project.facets, taxonomy.terms)
-    return Loaded(digest, found, checked)
+    return Loaded(digest, found, count)

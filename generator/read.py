@@ -260,13 +260,21 @@ def relative(file: Path, root: Path) -> str:
     return full[len(base) :] if full.startswith(base) else file.relative_to(root).as_posix()
 
 
-def read_entry(file: Path, root: Path) -> tuple[RawFile | None, list[Problem]]:
-    """Read one entry file. Returns no RawFile when nothing useful could be parsed."""
+def read_capped(file: Path) -> bytes:
+    """A file's bytes, at most one more than an entry may have (the cap holds before
+    anything is parsed)."""
+    with open(file, "rb") as handle:
+        return handle.read(MAX_ENTRY_BYTES + 1)
+
+
+def read_entry(file: Path, root: Path, data: bytes | None = None) -> tuple[RawFile | None, list[Problem]]:
+    """Read one entry file (or parse its `data`, read by the caller with read_capped).
+    Returns no RawFile when nothing useful could be parsed."""
     path = relative(file, root)
     if file.is_symlink():  # a link could publish any file of the machine that builds
         return None, [Problem(path, 1, 1, "file", "symbolic links are not allowed")]
-    with open(file, "rb") as handle:
-        data = handle.read(MAX_ENTRY_BYTES + 1)  # the cap holds before anything is parsed
+    if data is None:
+        data = read_capped(file)
     if len(data) > MAX_ENTRY_BYTES:
         message = f"file is over {MAX_ENTRY_BYTES} bytes, the limit for an entry"
         return None, [Problem(path, 1, 1, "file", message)]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -40,6 +40,7 @@ class Report:
     used: set[tuple[str, str]] = field(default_factory=set)  # (facet, key) named by any entry
     urls: list[tuple[str, str, int, int, str]] = field(default_factory=list)  # (url, path, line, col, field)
     places: dict[tuple[str, str], tuple[str, int, int]] = field(default_factory=dict)  # term -> file position
+    dates: list[tuple[str, dt.date, int, int]] = field(default_factory=list)  # (path, entry date, line, col)
 
     def add(self, path: str, node: YamlNode | None, name: str, message: str, severity: str = "error") -> None:
         line, col = (node.line, node.col) if node else (1, 1)
@@ -336,8 +337,20 @@ def _terms(report: Report, path: str, node: YamlNode, facet: Facet, taxonomy: Ta
     return tuple(keys)
 
 
-def validate_entry(raw: RawFile, taxonomy: Taxonomy, report: Report, today: dt.date | None = None) -> Entry | None:
-    """Check one entry's front matter and body; return the Entry when it is clean."""
+def future_dates(dates: Sequence[tuple[str, dt.date, int, int]], today: dt.date) -> list[Problem]:
+    """A warning for each entry dated after `today`."""
+    return [
+        Problem(path, line, col, "date", f"{day} is in the future (today is {today})", "warning")
+        for path, day, line, col in dates
+        if day > today
+    ]
+
+
+def validate_entry(raw: RawFile, taxonomy: Taxonomy, report: Report) -> Entry | None:
+    """Check one entry's front matter and body; return the Entry when it is clean.
+
+    Nothing here depends on the day it runs (so results can be cached): the entry's
+    date is recorded in `report.dates` for `future_dates`."""
     mark = len(report.problems)  # this entry's findings are those after the mark
     path = raw.path
     slug = Path(path).stem
@@ -362,8 +375,8 @@ def validate_entry(raw: RawFile, taxonomy: Taxonomy, report: Report, today: dt.d
     when = date(report, path, fields["date"], "date") if get("date") else None
     if when and len(Path(path).parts) >= 2 and Path(path).parts[-2] != str(when[0].year):
         report.add(path, fields["date"], "date", f"the entry is dated {when[0].year} but filed under {Path(path).parts[-2]}/; move it to entries/{when[0].year}/")
-    if when and today and when[0] > today:
-        report.add(path, fields["date"], "date", f"{when[0]} is in the future (today is {today})", "warning")
+    if when:
+        report.dates.append((path, when[0], fields["date"].line, fields["date"].col))
     updated = None
     if get("updated"):
         stamp = date(report, path, fields["updated"], "updated")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,6 +12,8 @@ import pytest
 from support import copy_site
 
 os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
+# The check cache of every test run starts empty and never touches the user's own.
+os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="digest-test-cache-")
 
 
 @pytest.fixture

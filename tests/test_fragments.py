@@ -51,7 +51,8 @@ def test_fragment_keys_follow_relative_links() -> None:
             self.url = url
 
     class Nav:
-        pages = [Page(u) for u in ("", "weekly/", "topics/", "actors/", "about/")]
+        def __init__(self) -> None:
+            self.pages = [Page(u) for u in ("", "weekly/", "topics/", "actors/", "about/")]
 
     cache, nav = FragmentCache(), Nav()
     key = lambda url: cache.key("nav", Page(url), nav)  # noqa: E731

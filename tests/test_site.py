@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import html
+import html as htmllib
 import json
 import posixpath
 from pathlib import Path
@@ -263,11 +263,11 @@ def test_every_entry_is_indexed_by_title_summary_and_terms(built_site: Path) -> 
     for url in pages:
         soup = article(built_site, url)
         # The index holds HTML (escaped text): compare what a reader would see.
-        text = html.unescape(" ".join(d["text"] for d in docs[url]))
+        text = htmllib.unescape(" ".join(d["text"] for d in docs[url]))
         title = soup.select_one(".digest-entry__header h1")
         summary = soup.select_one(".digest-summary")
         assert title is not None and summary is not None
-        assert [html.unescape(d["title"]) for d in docs[url]] == [title.get_text()], url
+        assert [htmllib.unescape(d["title"]) for d in docs[url]] == [title.get_text()], url
         assert summary.get_text() in text, url
         for term in soup.select(".digest-meta__terms a"):
             assert term.get_text() in text, (url, term.get_text())

@@ -1,0 +1,202 @@
+"""The check cache: an entry file that has not changed is not parsed and checked again.
+
+Each entry file's result (its Entry when clean, its problems, the terms and source URLs
+it names) is stored under a hash of the file's bytes. The cache as a whole is tied to
+the generator's code, the versions of the libraries that parse entries and the taxonomy
+files: a change to any of them starts it afresh. (Nothing cached depends on the day:
+warnings for future dates are made from the cached dates on every run.)
+
+It lives outside the project, in `$XDG_CACHE_HOME/digest/` (else `~/.cache/digest/`):
+a cache file inside the repository could come with a pull request and pass a bad entry
+as checked. It holds JSON, never pickles; a cache that cannot be read is ignored and
+rewritten. `DIGEST_CACHE=off` turns it off.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import hashlib
+import json
+import os
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from .model import Correction, Entry, Problem, Source
+
+FORMAT = 1
+# Modules whose code decides what a check finds and what an Entry holds.
+CHECKING_CODE = ("cache.py", "load.py", "model.py", "read.py", "text.py", "validate.py", "bodies.py")
+LIBRARIES = ("pyyaml", "markdown", "nh3")
+
+Url = tuple[str, str, int, int, str]
+
+
+@dataclass(frozen=True, slots=True)
+class Checked:
+    """One entry file's result: its Entry (when it is clean) and what the checks found."""
+
+    entry: Entry | None
+    problems: tuple[Problem, ...]
+    used: tuple[tuple[str, str], ...]  # (facet, term) the entry names
+    urls: tuple[Url, ...]  # source URLs, for the shared-URL check
+    dates: tuple[tuple[str, dt.date, int, int], ...] = ()  # the entry's date and where it is
+
+
+def file_hash(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+@functools.cache
+def _code_version() -> str:
+    folder = Path(__file__).parent
+    digest = hashlib.blake2b(str(FORMAT).encode(), digest_size=16)
+    for name in CHECKING_CODE:
+        digest.update((folder / name).read_bytes())
+    for library in LIBRARIES:
+        try:
+            digest.update(f"{library}={metadata.version(library)}".encode())
+        except metadata.PackageNotFoundError:
+            digest.update(library.encode())
+    return digest.hexdigest()
+
+
+def cache_file(root: Path) -> Path | None:
+    """Where the cache of the project at `root` lives; None when caching is off."""
+    if os.environ.get("DIGEST_CACHE", "").lower() in ("off", "0", "no", "false"):
+        return None
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    project = hashlib.blake2b(str(root.resolve()).encode(), digest_size=8).hexdigest()
+    return Path(base) / "digest" / project / "checked.jsonl"
+
+
+class CheckCache:
+    """Results by project-relative path, each with the hash of the bytes it came from.
+
+    The file is JSON Lines: the context, then one `[path, hash]<TAB>record` line per
+    entry file. Records stay JSON text until a run needs them, and the text a worker
+    process made is written as it is."""
+
+    def __init__(self, file: Path | None, context: str) -> None:
+        self.file, self.context = file, context
+        self.old: dict[str, tuple[str, str]] = {}
+        self.new: dict[str, tuple[str, str]] = {}
+        self.changed = False
+        if file is None:
+            return
+        try:
+            with open(file, encoding="utf-8") as handle:
+                if json.loads(handle.readline()) != {"context": context}:
+                    return  # another code version or taxonomy: start afresh
+                for line in handle:
+                    key, _, record = line.rstrip("\n").partition("\t")
+                    path, digest = json.loads(key)
+                    self.old[str(path)] = (str(digest), record)
+        except (OSError, ValueError, TypeError):
+            self.old = {}  # no cache yet, or an unreadable one
+
+    @property
+    def enabled(self) -> bool:
+        return self.file is not None
+
+    @classmethod
+    def open(cls, root: Path, taxonomy: bytes, facets: str) -> CheckCache:
+        context = hashlib.blake2b(digest_size=16)
+        for part in (_code_version(), facets, ""):
+            context.update(part.encode() + b"\0")
+        context.update(taxonomy)
+        return cls(cache_file(root), context.hexdigest())
+
+    def get(self, path: str, digest: str, *, entry: bool = True) -> Checked | None:
+        stored = self.old.get(path)
+        if stored is None or stored[0] != digest:
+            return None
+        try:
+            checked = decode(stored[1], entry=entry)
+        except (TypeError, ValueError, IndexError, KeyError):
+            return None
+        self.new[path] = stored
+        return checked
+
+    def put(self, path: str, digest: str, record: str) -> None:
+        self.new[path] = (digest, record)
+        self.changed = True
+
+    def save(self) -> None:
+        """Write the results of this run (and only those), if anything changed."""
+        if self.file is None or (not self.changed and self.new.keys() == self.old.keys()):
+            return
+        lines = [json.dumps({"context": self.context})]
+        lines += [f"{json.dumps([path, digest])}\t{record}" for path, (digest, record) in self.new.items()]
+        try:
+            self.file.parent.mkdir(parents=True, exist_ok=True)
+            tmp = self.file.with_name(f".{self.file.name}.{os.getpid()}.tmp")
+            tmp.write_text("\n".join(lines) + "\n", encoding="utf-8")
+            os.replace(tmp, self.file)
+        except OSError:
+            pass  # a read-only home: no cache, the same results
+
+
+def encode(checked: Checked) -> str:
+    """A result as one line of JSON (made in the worker process that checked the file)."""
+    return json.dumps(_encode(checked), ensure_ascii=False)
+
+
+def _encode(checked: Checked) -> dict[str, Any]:
+    e = checked.entry
+    entry = None
+    if e is not None:
+        entry = [
+            e.slug, e.path, e.title, e.date.isoformat(), e.published.isoformat(), e.summary, e.body,
+            [[facet, list(keys)] for facet, keys in e.terms],
+            [[s.publisher, s.title, s.url, s.date.isoformat() if s.date else None] for s in e.sources],
+            e.updated.isoformat() if e.updated else None,
+            [[c.date.isoformat(), c.text] for c in e.corrections],
+            e.draft,
+        ]
+    return {
+        "entry": entry,
+        "problems": [[p.path, p.line, p.col, p.field, p.message, p.severity] for p in checked.problems],
+        "used": [list(u) for u in checked.used],
+        "urls": [list(u) for u in checked.urls],
+        "dates": [[p, d.isoformat(), line, col] for p, d, line, col in checked.dates],
+    }
+
+
+def _date(value: str | None) -> dt.date | None:
+    return dt.date.fromisoformat(value) if value else None
+
+
+def decode(record: str, *, entry: bool = True) -> Checked:
+    """A result from its JSON line; without `entry` (a check needs only the findings)
+    the Entry is not rebuilt."""
+    return _decode(json.loads(record), entry)
+
+
+def _decode(data: dict[str, Any], with_entry: bool) -> Checked:
+    entry = None
+    if data["entry"] is not None and with_entry:
+        slug, path, title, day, published, summary, body, terms, sources, updated, corrections, draft = data["entry"]
+        entry = Entry(
+            slug=slug,
+            path=path,
+            title=title,
+            date=dt.date.fromisoformat(day),
+            published=dt.datetime.fromisoformat(published),
+            summary=summary,
+            body=body,
+            terms=tuple((facet, tuple(keys)) for facet, keys in terms),
+            sources=tuple(Source(p, t, u, _date(d)) for p, t, u, d in sources),
+            updated=_date(updated),
+            corrections=tuple(Correction(dt.date.fromisoformat(d), text) for d, text in corrections),
+            draft=bool(draft),
+        )
+    return Checked(
+        entry,
+        tuple(Problem(*p) for p in data["problems"]),
+        tuple((f, k) for f, k in data["used"]),
+        tuple((u, p, line, col, name) for u, p, line, col, name in data["urls"]),
+        tuple((p, dt.date.fromisoformat(d), line, col) for p, d, line, col in data["dates"]),
+    )
