@@ -17,9 +17,11 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
+import multiprocessing as mp
 import os
 import shutil
 import tempfile
+from multiprocessing.process import BaseProcess
 from pathlib import Path
 from typing import Any
 
@@ -60,6 +62,7 @@ class DigestPlugin(BasePlugin[DigestOptions]):  # type: ignore[no-untyped-call]
         self.project: Project | None = None
         self.output: Output | None = None
         self.prepared: Output | None = None  # made by `digest build` before MkDocs ran
+        self.writer: BaseProcess | None = None  # writes feeds during a build
         self.serving = False
         self.fragments = FragmentCache()
         self.bodies: dict[str, str] = {}  # entry write-ups as HTML, until spliced
@@ -113,8 +116,15 @@ class DigestPlugin(BasePlugin[DigestOptions]):  # type: ignore[no-untyped-call]
                 text += f"\n<!--digest:{_digest(head, tail)}-->\n"
             mapping[path] = text
         # Feeds, JSON and assets go straight into the site (MkDocs has emptied it by
-        # now), one file at a time, before MkDocs holds every page in memory.
-        emit(self.output.other(), Path(config.site_dir), manifest=False)
+        # now), one file at a time. A build writes them from a forked process while
+        # MkDocs renders pages on the other core (MkDocs uses one); the live preview
+        # runs a server thread, and a threaded process must not fork.
+        site = Path(config.site_dir)
+        if self.serving or "fork" not in mp.get_all_start_methods():
+            emit(self.output.other(), site, manifest=False)
+        else:
+            self.writer = mp.get_context("fork").Process(target=_write_other, args=(self.output, site), daemon=True)
+            self.writer.start()
         if self.serving:
             folder = preview_dir(self.project.root)
             emit(mapping.items(), folder)  # rewrites only changed files
@@ -158,6 +168,19 @@ class DigestPlugin(BasePlugin[DigestOptions]):  # type: ignore[no-untyped-call]
         self.fragments = FragmentCache()
         env.globals["digest_cached"] = self.fragments
         return env
+
+    def on_post_build(self, *, config: MkDocsConfig) -> None:
+        writer, self.writer = self.writer, None
+        if writer is not None:
+            writer.join()
+            if writer.exitcode != 0:
+                raise Abort(f"digest: writing the feeds failed (exit {writer.exitcode})")
+
+    def on_build_error(self, *, error: Exception) -> None:
+        writer, self.writer = self.writer, None
+        if writer is not None:
+            writer.kill()
+            writer.join()
 
     def on_page_markdown(self, markdown: str, *, page: MkDocsPage, config: MkDocsConfig, files: Files) -> str:
         """Hand-written pages' titles and descriptions are escaped like generated ones."""
@@ -213,6 +236,10 @@ class FragmentCache:
         if key not in self.store:
             self.store[key] = str(caller())
         return self.store[key]
+
+
+def _write_other(output: Output, site: Path) -> None:
+    emit(output.other(), site, manifest=False)
 
 
 def _digest(head: str, tail: str) -> str:
