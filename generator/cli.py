@@ -11,8 +11,10 @@ import datetime as dt
 import itertools
 import os
 import sys
-from collections.abc import Sequence
+import time
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
+from typing import TypeVar
 
 from .config import ConfigError, Project, find_root, load_project
 from .load import load
@@ -21,6 +23,7 @@ from .read import find_entries
 from .text import printable
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
+T = TypeVar("T")
 
 
 def _plural(count: int, word: str) -> str:
@@ -117,17 +120,32 @@ def cmd_generate(args: argparse.Namespace) -> int:
     from .pipeline import generate, hand_written
 
     project = _project()
+    timings: dict[str, float] = {}
+    start = time.perf_counter()
     output, loaded = generate(project, workers=_workers())
+    timings["load and plan"] = time.perf_counter() - start
     if output is None:
         return report(loaded.problems, loaded.files, "text", False)
     out = Path(args.out)
     # A generated page wins over a hand-written one of the same path, as in the site.
     pages = [(path, data) for path, data in hand_written(project).items() if path not in output.pages]
-    stats = emit(itertools.chain(pages, output.files()), out)
+    made = ((path, planned.page().text) for path, planned in output.pages.items())
+    files = itertools.chain(pages, _timed(made, "pages", timings), _timed(output.other(), "feeds and data", timings))
+    stats = emit(files, out)
     print(
         f"{len(stats.written)} written, {stats.unchanged} unchanged, {len(stats.removed)} removed in {out}"
     )
+    if args.timings:
+        timings["total"] = time.perf_counter() - start
+        print("timings: " + ", ".join(f"{name} {seconds:.2f} s" for name, seconds in timings.items()), file=sys.stderr)
     return EXIT_OK
+
+
+def _timed(items: Iterable[T], name: str, timings: dict[str, float]) -> Iterator[T]:
+    """Pass `items` through; record how long making and writing them took."""
+    start = time.perf_counter()
+    yield from items
+    timings[name] = time.perf_counter() - start
 
 
 def _check_first(project: Project) -> int | None:
@@ -205,6 +223,7 @@ def parser() -> argparse.ArgumentParser:
 
     gen = sub.add_parser("generate", help="write the generated pages to a folder")
     gen.add_argument("--out", required=True, metavar="DIR")
+    gen.add_argument("--timings", action="store_true", help="print how long each stage took (to stderr)")
     gen.set_defaults(func=cmd_generate)
 
     build = sub.add_parser("build", help="check, generate and build the site (strict)")
