@@ -3,11 +3,14 @@
 For each size N (default 1,000, 5,000 and 10,000 entries) it writes the seeded synthetic
 corpus (bench/corpus.py), then measures, each command in a subprocess of its own:
 
-- `digest check`: the contributor's path;
-- `digest generate --out DIR`: time and files written; again on the unchanged corpus
-  (should write nothing); again after one entry's summary changed (what it rewrites);
+- `digest check`: the contributor's path, with an empty check cache (cold) and again
+  with the cache it left (warm);
+- `digest generate --out DIR --timings`: time, stage timings and files written, with
+  the check cache off (cold) and warm; again on the unchanged corpus (should write
+  nothing); again after one entry's summary changed (what it rewrites);
 - `digest build`: wall time, peak memory (largest RSS of one process), site size, page
-  count, search index and home page size;
+  count, search index and home page size; with the check cache off (cold: a fresh CI
+  runner) and warm (a contributor's second build);
 - the floor: plain MkDocs + Material with the same number of HTML pages (search only,
   ~250 words a page), and the ratio digest build / floor;
 - with --compare, at N <= 5,000: the entries as Material blog posts with the blog,
@@ -44,6 +47,8 @@ DEFAULT_SIZES = "1000,5000,10000"
 DEFAULT_OUT = ROOT / "bench" / "results" / "latest.json"
 COMPARE_MAX = 5000  # the blog comparison is slow: not above this many entries
 GENERATED = re.compile(r"(\d+) written, (\d+) unchanged, (\d+) removed")
+TIMINGS = re.compile(r"([a-z][a-z ]*?) ([0-9.]+) s")
+COLD = {"DIGEST_CACHE": "off"}
 MIB = 1024 * 1024
 
 
@@ -87,6 +92,11 @@ def _generated(output: str) -> dict[str, int]:
     return {"written": written, "unchanged": unchanged, "removed": removed}
 
 
+def _timings(stderr: str) -> dict[str, float]:
+    line = next((ln for ln in stderr.splitlines() if ln.startswith("timings: ")), "")
+    return {name.strip(): float(value) for name, value in TIMINGS.findall(line.removeprefix("timings: "))}
+
+
 def _change_one(project: Path, count: int) -> tuple[Path, str]:
     """Change the summary of the middle entry; return its file and original text."""
     name = f"entry-{count // 2:05d}.md"
@@ -126,24 +136,35 @@ def bench_size(count: int, work: Path, factor: float, blog_env: BlogEnv | None) 
         "write_seconds": round(time.perf_counter() - start, 3),
     }
 
-    r = run([digest, "check"], project, limit, "digest check")
+    # The check cache of this size, in its own folder: starts empty, never the user's.
+    cache = {"XDG_CACHE_HOME": str(folder / "cache")}
+    shutil.rmtree(folder / "cache", ignore_errors=True)
+    r = run([digest, "check"], project, limit, "digest check", cache)
     result["check"] = {"seconds": r.seconds, "peak_mib": r.peak_mib, "output": r.stdout.strip().splitlines()[-1:]}
-    log(f"  check      {r.seconds:8.2f} s")
+    log(f"  check      {r.seconds:8.2f} s  (cold)")
+    r = run([digest, "check"], project, limit, "digest check (warm)", cache)
+    result["check_warm"] = {"seconds": r.seconds, "peak_mib": r.peak_mib}
+    log(f"  check      {r.seconds:8.2f} s  (warm)")
 
+    generate: list[str | Path] = [digest, "generate", "--out", out, "--timings"]
     if out.exists():
         shutil.rmtree(out)
-    r = run([digest, "generate", "--out", out], project, limit, "digest generate")
-    result["generate"] = {"seconds": r.seconds, "peak_mib": r.peak_mib, **_generated(r.stdout)}
-    log(f"  generate   {r.seconds:8.2f} s  {result['generate']['written']} files written")
+    r = run(generate, project, limit, "digest generate (cold)", {**cache, **COLD})
+    result["generate_cold"] = {"seconds": r.seconds, "peak_mib": r.peak_mib, "stages": _timings(r.stderr), **_generated(r.stdout)}
+    log(f"  generate   {r.seconds:8.2f} s  (cold) {result['generate_cold']['stages']}")
+    shutil.rmtree(out)
+    r = run(generate, project, limit, "digest generate", cache)
+    result["generate"] = {"seconds": r.seconds, "peak_mib": r.peak_mib, "stages": _timings(r.stderr), **_generated(r.stdout)}
+    log(f"  generate   {r.seconds:8.2f} s  {result['generate']['written']} files written {result['generate']['stages']}")
 
-    r = run([digest, "generate", "--out", out], project, limit, "digest generate (unchanged)")
+    r = run(generate, project, limit, "digest generate (unchanged)", cache)
     again = _generated(r.stdout)
-    result["generate_unchanged"] = {"seconds": r.seconds, **again, "ok": again["written"] == 0}
+    result["generate_unchanged"] = {"seconds": r.seconds, "stages": _timings(r.stderr), **again, "ok": again["written"] == 0}
     log(f"  again      {r.seconds:8.2f} s  {again['written']} written")
 
     file, original = _change_one(project, count)
     try:
-        r = run([digest, "generate", "--out", out], project, limit, "digest generate (one change)")
+        r = run(generate, project, limit, "digest generate (one change)", cache)
     finally:
         file.write_text(original, encoding="utf-8")  # the build measures the corpus as seeded
     changed = _generated(r.stdout)
@@ -152,7 +173,10 @@ def bench_size(count: int, work: Path, factor: float, blog_env: BlogEnv | None) 
     }
     log(f"  one change {r.seconds:8.2f} s  {changed['written']} rewritten")
 
-    r = run([digest, "build"], project, limit, "digest build")
+    r = run([digest, "build"], project, limit, "digest build (cold)", {**cache, **COLD})
+    result["build_cold"] = {"seconds": r.seconds, "peak_mib": r.peak_mib}
+    log(f"  build      {r.seconds:8.2f} s  (cold), peak {r.peak_mib:.0f} MiB")
+    r = run([digest, "build"], project, limit, "digest build", cache)
     build = {"seconds": r.seconds, "peak_mib": r.peak_mib, **_site(project / "site")}
     result["build"] = build
     log(f"  build      {r.seconds:8.2f} s  {build['pages']} pages, peak {r.peak_mib:.0f} MiB")
@@ -161,6 +185,7 @@ def bench_size(count: int, work: Path, factor: float, blog_env: BlogEnv | None) 
     r = run([mkdocs, "build", "-q", "--strict"], floor, limit, "floor: mkdocs build")
     result["floor"] = {"seconds": r.seconds, "peak_mib": r.peak_mib, **_site(floor / "site")}
     result["build_over_floor"] = build["seconds"] / r.seconds
+    result["cold_build_over_floor"] = result["build_cold"]["seconds"] / r.seconds
     log(f"  floor      {r.seconds:8.2f} s  {result['floor']['pages']} pages")
 
     if blog_env is not None and count <= COMPARE_MAX:
@@ -209,8 +234,8 @@ def machine() -> dict[str, Any]:
 
 
 COLUMNS = (
-    ("N", 6), ("check s", 8), ("gen s", 7), ("files", 6), ("2nd", 4), ("1-chg", 6), ("build s", 8),
-    ("floor s", 8), ("ratio", 6), ("peak MB", 8), ("site MB", 8), ("pages", 6), ("search MB", 10),
+    ("N", 6), ("check s", 12), ("gen s", 12), ("files", 6), ("2nd", 4), ("1-chg", 6), ("build s", 12),
+    ("floor s", 8), ("ratio", 10), ("peak MB", 8), ("site MB", 8), ("pages", 6), ("search MB", 10),
     ("home KB", 8), ("blog s", 7), ("blog/build", 10),
 )
 
@@ -220,15 +245,15 @@ def row(r: dict[str, Any]) -> list[str]:
     blog = r.get("blog")
     return [
         f"{r['entries']:,}",
-        f"{r['check']['seconds']:.2f}",
-        f"{r['generate']['seconds']:.2f}",
+        f"{r['check']['seconds']:.2f}/{r['check_warm']['seconds']:.2f}",
+        f"{r['generate_cold']['seconds']:.2f}/{r['generate']['seconds']:.2f}",
         str(r["generate"]["written"]),
         str(r["generate_unchanged"]["written"]),
         str(r["generate_one_change"]["written"]),
-        f"{b['seconds']:.2f}",
+        f"{r['build_cold']['seconds']:.2f}/{b['seconds']:.2f}",
         f"{r['floor']['seconds']:.2f}",
-        f"{r['build_over_floor']:.2f}",
-        f"{b['peak_mib']:.0f}",
+        f"{r['cold_build_over_floor']:.2f}/{r['build_over_floor']:.2f}",
+        f"{max(b['peak_mib'], r['build_cold']['peak_mib']):.0f}",
         f"{b['site_bytes'] / MIB:.1f}",
         str(b["pages"]),
         f"{b['search_index_bytes'] / MIB:.2f}",
@@ -243,9 +268,10 @@ def table(results: Sequence[dict[str, Any]]) -> str:
     lines = [header, "-" * len(header)]
     lines += [" ".join(cell.rjust(width) for cell, (_, width) in zip(row(r), COLUMNS, strict=True)) for r in results]
     notes = [
+        "a/b: cold (empty or disabled check cache) / warm (the cache a previous run left)",
         "2nd: files written by a second generate on the unchanged corpus (should be 0); "
         "1-chg: files rewritten after one entry's summary changed",
-        "ratio: digest build / bare MkDocs + Material build of as many pages; peak: largest RSS of the build",
+        "ratio: digest build / bare MkDocs + Material build of as many pages; peak: largest RSS of the builds",
     ]
     for r in results:
         floor, blog = r["floor"], r.get("blog")
@@ -253,6 +279,8 @@ def table(results: Sequence[dict[str, Any]]) -> str:
             notes.append(f"N={r['entries']:,}: WARNING: the second generate wrote {r['generate_unchanged']['written']} files")
         if floor["pages"] != r["build"]["pages"]:
             notes.append(f"N={r['entries']:,}: WARNING: the floor has {floor['pages']} pages, the digest {r['build']['pages']}")
+        stages = ", ".join(f"{k} {v:.2f} s" for k, v in r["generate"]["stages"].items())
+        notes.append(f"N={r['entries']:,}: generate stages (warm): {stages}")
         text = (
             f"N={r['entries']:,}: search index {r['build']['search_index_bytes'] / MIB:.2f} MB;"
             f" floor's {floor['search_index_bytes'] / MIB:.2f} MB ({floor['pages']} plain pages)"

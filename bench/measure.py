@@ -7,7 +7,7 @@ import os
 import subprocess
 import sys
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,14 +28,18 @@ class Run:
     stderr: str
 
 
-def environment() -> dict[str, str]:
+def environment(extra: Mapping[str, str] | None = None) -> dict[str, str]:
     env = dict(os.environ)
     env["NO_MKDOCS_2_WARNING"] = "1"
+    env.update(extra or {})
     return env
 
 
-def run(command: Sequence[str | Path], cwd: Path, timeout: float, what: str) -> Run:
-    """Run `command` in `cwd` under the wrapper; raise BenchError unless it exits 0."""
+def run(
+    command: Sequence[str | Path], cwd: Path, timeout: float, what: str, env: Mapping[str, str] | None = None
+) -> Run:
+    """Run `command` in `cwd` under the wrapper (with `env` added to the environment);
+    raise BenchError unless it exits 0."""
     args = [str(part) for part in command]
     fd, name = tempfile.mkstemp(prefix="bench-run-", suffix=".json")
     os.close(fd)
@@ -45,7 +49,7 @@ def run(command: Sequence[str | Path], cwd: Path, timeout: float, what: str) -> 
             proc = subprocess.run(
                 [sys.executable, "-I", str(CHILD), str(result), str(timeout), "--", *args],
                 cwd=cwd,
-                env=environment(),
+                env=environment(env),
                 capture_output=True,
                 text=True,
                 timeout=timeout + MARGIN,
