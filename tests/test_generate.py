@@ -228,3 +228,12 @@ def test_killed_build_leaves_the_previous_site(fixture_site: Path) -> None:
     assert subprocess.run(build, cwd=fixture_site, env=env, capture_output=True).returncode == 0
     assert not list(fixture_site.glob(".site-build-*"))
     assert "opened a dialogue" in (fixture_site / "site/entries/2026/un-ai-dialogue-opens/index.html").read_text(encoding="utf-8")
+
+
+def test_generate_timings(fixture_site: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(fixture_site)
+    assert main(["generate", "--out", str(tmp_path / "out"), "--timings"]) == 0
+    err = capsys.readouterr().err
+    stages = dict(re.findall(r"([a-z][a-z ]*?) ([0-9.]+) s", err.removeprefix("timings: ")))
+    assert list(stages) == ["load and plan", "pages", "feeds and data", "total"], err
+    assert float(stages["total"]) >= float(stages["pages"])
