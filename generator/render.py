@@ -166,12 +166,12 @@ def card(digest: Digest, page: str, entry: Entry) -> str:
     )
 
 
-def card_list(digest: Digest, page: str, entries: Sequence[Entry], *, exclude: bool = True) -> str:
-    """Cards in a block; `exclude` keeps repeated summaries out of the search index."""
-    attr = " data-search-exclude" if exclude else ""
+def card_list(digest: Digest, page: str, entries: Sequence[Entry]) -> str:
+    """Cards in a block. (The search index never sees them: it is fed each page's
+    search view, see Planned.)"""
     if not entries:
-        return f'<div class="digest-cards"{attr}><p class="digest-empty">No entries yet.</p></div>'
-    return f'<div class="digest-cards"{attr}>' + "".join(card(digest, page, e) for e in entries) + "</div>"
+        return '<div class="digest-cards"><p class="digest-empty">No entries yet.</p></div>'
+    return '<div class="digest-cards">' + "".join(card(digest, page, e) for e in entries) + "</div>"
 
 
 def lede_html(page: str, digest: Digest, entries: Sequence[Entry]) -> str:
@@ -269,7 +269,7 @@ def related_block(entry: Entry, others: Sequence[Entry]) -> str:
     if not others:
         return ""
     items = "".join(f'<li>{link(entry.url, o.url, o.title)} <span class="digest-related__date">{time(o.date)}</span></li>' for o in others)
-    return f'<div class="digest-related" data-search-exclude><h2>Related entries</h2><ul>{items}</ul></div>'
+    return f'<div class="digest-related"><h2>Related entries</h2><ul>{items}</ul></div>'
 
 
 def entry_page(digest: Digest, entry: Entry, others: Sequence[Entry] = ()) -> Pages:
@@ -339,7 +339,7 @@ def follow(digest: Digest, entry: Entry) -> str:
         for k in entry.terms_of(f.key)
     ]
     return (
-        '<div class="digest-follow" data-search-exclude><h2>Follow</h2>'
+        '<div class="digest-follow"><h2>Follow</h2>'
         + subscribe(page, "", "The whole digest")
         + f'<p class="digest-subscribe"><span class="digest-label">This story\'s threads:</span> {" · ".join(terms)}</p>'
         + f'<p>{link(page, "feeds/", "Every feed")}</p></div>'
