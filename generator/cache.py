@@ -50,11 +50,18 @@ def file_hash(data: bytes) -> str:
 
 
 @functools.cache
-def _code_version() -> str:
+def source_hash(names: tuple[str, ...]) -> str:
+    """A hash of some of the generator's modules: results made by other code differ."""
     folder = Path(__file__).parent
     digest = hashlib.blake2b(str(FORMAT).encode(), digest_size=16)
-    for name in CHECKING_CODE:
+    for name in names:
         digest.update((folder / name).read_bytes())
+    return digest.hexdigest()
+
+
+@functools.cache
+def _code_version() -> str:
+    digest = hashlib.blake2b(source_hash(CHECKING_CODE).encode(), digest_size=16)
     for library in LIBRARIES:
         try:
             digest.update(f"{library}={metadata.version(library)}".encode())

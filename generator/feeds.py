@@ -15,15 +15,17 @@ from __future__ import annotations
 import datetime as dt
 import html
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from xml.sax.saxutils import quoteattr
 
 from .bodies import body_html, sanitise
 from .config import Project
+from .emit import Content, Lazy
 from .group import Week, by_primary_topic, by_term, by_week
 from .html import esc, long_date
 from .model import Digest, Entry
+from .render import Keys
 
 FORMATS = (
     ("feed.xml", "application/rss+xml", "RSS"),
@@ -237,15 +239,22 @@ def json_feed(project: Project, feed: Feed) -> str:
     return json.dumps(data, ensure_ascii=False) + "\n"
 
 
-def write(project: Project, feed: Feed) -> dict[str, str]:
-    return {
-        f"{feed.base}feed.xml": rss(project, feed),
-        f"{feed.base}atom.xml": atom(project, feed),
-        f"{feed.base}feed.json": json_feed(project, feed),
-    }
+@dataclass(frozen=True, slots=True)
+class FeedPlan:
+    """A feed before its items are made: `key` is a hash of what they are made from."""
+
+    base: str
+    title: str
+    description: str
+    page: str
+    key: str
+    items: Callable[[], tuple[Item, ...]]
+
+    def feed(self) -> Feed:
+        return Feed(self.base, self.title, self.description, self.page, self.items())
 
 
-def all_feeds(project: Project, digest: Digest) -> list[Feed]:
+def feed_plans(project: Project, digest: Digest, keys: Keys) -> list[FeedPlan]:
     """Every feed of the site: the site's, each term's, the weekly issue's."""
     limit = project.feed_items
     items: dict[str, Item] = {}
@@ -257,36 +266,57 @@ def all_feeds(project: Project, digest: Digest) -> list[Feed]:
             items[entry.url] = entry_item(project, digest, entry)
         return items[entry.url]
 
-    feeds = [Feed("", project.site_name, project.site_description, "", tuple(item(e) for e in digest.entries[:limit]))]
+    def of_entries(base: str, title: str, description: str, page: str, entries: Sequence[Entry]) -> FeedPlan:
+        chosen = tuple(entries[:limit])
+        key = keys.of(chosen, repr((base, title, description, page)))
+        return FeedPlan(base, title, description, page, key, lambda: tuple(item(e) for e in chosen))
+
+    plans = [of_entries("", project.site_name, project.site_description, "", digest.entries)]
     for facet in digest.facets:
         lists = by_term(digest, facet.key)
         for term in digest.terms_of(facet.key):
-            chosen = tuple(item(e) for e in lists[term.key][:limit])
-            feeds.append(Feed(term.url, f"{term.name}: {project.site_name}", term.description, term.url, chosen))
+            plans.append(of_entries(term.url, f"{term.name}: {project.site_name}", term.description, term.url, lists[term.key]))
     weeks = by_week(digest.entries)[:limit]
-    feeds.append(
-        Feed(
-            "weekly/",
-            f"Weekly issues: {project.site_name}",
-            f"One item per ISO week of {project.site_name}, with the full issue.",
-            "weekly/",
-            tuple(week_item(project, digest, w) for w in weeks),
-        )
+    weekly = (
+        "weekly/",
+        f"Weekly issues: {project.site_name}",
+        f"One item per ISO week of {project.site_name}, with the full issue.",
+        "weekly/",
     )
-    return feeds
+    shown = [e for w in weeks for e in w.entries]
+    key = keys.of(shown, repr((*weekly, [w.key for w in weeks])))
+    plans.append(FeedPlan(*weekly, key, lambda: tuple(week_item(project, digest, w) for w in weeks)))
+    return plans
 
 
-def render_feeds(project: Project, digest: Digest) -> Iterator[tuple[str, str]]:
-    """Every feed file, one feed at a time (a large digest's feeds run to tens of MB)."""
-    feeds = all_feeds(project, digest)
-    for feed in feeds:
-        yield from write(project, feed).items()
-        if feed.base:
+def _feed_files(project: Project, plan: FeedPlan) -> list[tuple[str, Lazy]]:
+    """A feed's three files; its items are made once, for the first that is needed."""
+    made: list[Feed] = []
+
+    def feed() -> Feed:
+        if not made:
+            made.append(plan.feed())
+        return made[0]
+
+    return [
+        (f"{plan.base}feed.xml", Lazy(f"{plan.key}-rss", lambda: rss(project, feed()))),
+        (f"{plan.base}atom.xml", Lazy(f"{plan.key}-atom", lambda: atom(project, feed()))),
+        (f"{plan.base}feed.json", Lazy(f"{plan.key}-json", lambda: json_feed(project, feed()))),
+    ]
+
+
+def render_feeds(project: Project, digest: Digest, keys: Keys) -> Iterator[tuple[str, Content]]:
+    """Every feed file, made one feed at a time (a large digest's feeds run to tens of
+    MB), and only when needed (see emit.Lazy)."""
+    plans = feed_plans(project, digest, keys)
+    for plan in plans:
+        yield from _feed_files(project, plan)
+        if plan.base:
             # Material's JavaScript takes every <link rel="alternate"> for a language
             # version and fetches sitemap.xml beside it; an empty one there saves every
             # term page a 404 in the browser console.
-            yield f"{feed.base}sitemap.xml", EMPTY_SITEMAP
-    yield "feeds.opml", opml(project, feeds)
+            yield f"{plan.base}sitemap.xml", EMPTY_SITEMAP
+    yield "feeds.opml", opml(project, plans)
 
 
 EMPTY_SITEMAP = (
@@ -295,9 +325,9 @@ EMPTY_SITEMAP = (
 )
 
 
-def opml(project: Project, feeds: Sequence[Feed]) -> str:
+def opml(project: Project, feeds: Sequence[FeedPlan]) -> str:
     """OPML 2.0: every feed (RSS), grouped, to import into a reader in one step."""
-    groups: dict[str, list[Feed]] = {}
+    groups: dict[str, list[FeedPlan]] = {}
     for feed in feeds:
         section = feed.base.split("/")[0] if feed.base else ""
         groups.setdefault(section, []).append(feed)

@@ -66,7 +66,6 @@ class DigestPlugin(BasePlugin[DigestOptions]):  # type: ignore[no-untyped-call]
         self.serving = False
         self.fragments = FragmentCache()
         self.bodies: dict[str, str] = {}  # entry write-ups as HTML, until spliced
-        self.made: dict[str, tuple[str, str]] = {}  # pages' HTML made early (serve)
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         self.serving = command == "serve"
@@ -104,16 +103,14 @@ class DigestPlugin(BasePlugin[DigestOptions]):  # type: ignore[no-untyped-call]
     def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:
         assert self.output is not None and self.project is not None
         self.bodies.clear()
-        self.made.clear()
         mapping: dict[str, str] = {}
         for path, planned in self.output.pages.items():
             text = f"{planned.front}{planned.markdown}\n"
             if self.serving:
                 # The live preview rebuilds "dirty": MkDocs renders only files newer
-                # than their output. The page's HTML is made now and a digest of it
-                # ends the file, so a file changes exactly when its page does.
-                head, tail = self.made[path] = planned.make()
-                text += f"\n<!--digest:{_digest(head, tail)}-->\n"
+                # than their output. The page's key (a hash of all it is made from)
+                # ends the file, so a file changes exactly when its page may.
+                text += f"\n<!--digest:{planned.key}-->\n"
             mapping[path] = text
         # Feeds, JSON and assets go straight into the site (MkDocs has emptied it by
         # now), one file at a time. A build writes them from a forked process while
@@ -154,8 +151,7 @@ class DigestPlugin(BasePlugin[DigestOptions]):  # type: ignore[no-untyped-call]
     def on_page_context(self, context: Any, *, page: MkDocsPage, config: MkDocsConfig, nav: Any) -> Any:
         planned = self.output.pages.get(page.file.src_uri) if self.output else None
         if planned is not None:
-            made = self.made.pop(page.file.src_uri, None)
-            head, tail = made if made is not None else planned.make()
+            head, tail = planned.make()
             page.content = head + self.bodies.pop(page.file.src_uri, "") + tail
         return context
 
@@ -240,10 +236,6 @@ class FragmentCache:
 
 def _write_other(output: Output, site: Path) -> None:
     emit(output.other(), site, manifest=False)
-
-
-def _digest(head: str, tail: str) -> str:
-    return hashlib.sha1((head + tail).encode("utf-8")).hexdigest()[:16]
 
 
 def preview_dir(root: Path) -> Path:

@@ -7,17 +7,18 @@ nor the feeds of a large digest are ever all in memory at once.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from .config import Project
 from .data import entries_json
+from .emit import Content, Lazy
 from .feeds import render_feeds
 from .load import Loaded, load
 from .model import Digest, Problem
 from .read import decode, find_entries, parse_yaml, relative, split_front_matter
-from .render import Planned, render_pages
+from .render import Keys, Planned, render_pages
 from .text import blank_forbidden, forbidden_chars, position
 from .validate import Report, check_markdown, mapping
 from .validate import text as text_field
@@ -78,17 +79,26 @@ class Output:
     project: Project
     digest: Digest
     pages: dict[str, Planned]
+    keys: Keys
 
-    def other(self) -> Iterator[tuple[str, str | bytes]]:
-        yield from render_feeds(self.project, self.digest)
-        yield "entries.json", entries_json(self.project, self.digest)
+    def other(self) -> Iterator[tuple[str, Content]]:
+        yield from render_feeds(self.project, self.digest, self.keys)
+        yield "entries.json", Lazy(f"{self.keys.everything}-json", lambda: entries_json(self.project, self.digest))
         yield from asset_files().items()
 
-    def files(self) -> Iterator[tuple[str, str | bytes]]:
-        """Every file, one at a time: what `digest generate --out` writes."""
+    def page_files(self) -> Iterator[tuple[str, Content]]:
+        """The pages as files, each made only if the emitter needs it."""
         for path, planned in self.pages.items():
-            yield path, planned.page().text
+            yield path, Lazy(planned.key, _text_of(planned))
+
+    def files(self) -> Iterator[tuple[str, Content]]:
+        """Every file, one at a time: what `digest generate --out` writes."""
+        yield from self.page_files()
         yield from self.other()
+
+
+def _text_of(planned: Planned) -> Callable[[], str]:
+    return lambda: planned.page().text
 
 
 def generate(project: Project, *, drafts: bool = False, workers: int = 1) -> tuple[Output | None, Loaded]:
@@ -105,7 +115,8 @@ def generate(project: Project, *, drafts: bool = False, workers: int = 1) -> tup
         loaded = Loaded(None, problems, loaded.files)
     if loaded.digest is None:
         return None, loaded
-    return Output(project, loaded.digest, render_pages(project, loaded.digest)), loaded
+    keys = Keys(project, loaded.digest)
+    return Output(project, loaded.digest, render_pages(project, loaded.digest, keys), keys), loaded
 
 
 def hand_written(project: Project) -> Files:

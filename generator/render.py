@@ -12,11 +12,13 @@ dropped once written, it never sits in memory all at once.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
+from .cache import source_hash
 from .config import Project
 from .group import (
     Month,
@@ -65,10 +67,45 @@ class Planned:
     make: Callable[[], tuple[str, str]]
     markdown: str = ""
     search: str = ""
+    inputs: str = ""  # a hash of what `make` reads (see Keys); "" until render_pages sets it
 
     def page(self) -> Page:
         head, tail = self.make()
         return Page(self.front, head, self.markdown, tail)
+
+    @property
+    def key(self) -> str:
+        """A hash of everything the page's text is made from: equal keys, equal pages."""
+        digest = hashlib.blake2b(self.inputs.encode(), digest_size=16)
+        digest.update(self.front.encode())
+        digest.update(self.markdown.encode())
+        return digest.hexdigest()
+
+
+# The modules whose code decides what a page or feed holds.
+OUTPUT_CODE = ("render.py", "html.py", "group.py", "feeds.py", "bodies.py", "data.py", "model.py", "pipeline.py")
+
+
+class Keys:
+    """Stable fingerprints of entries, so a page's key can name the entries it shows.
+
+    Every key starts from a salt of the output code, the project's settings and the
+    whole taxonomy (a term's name is on many pages): a change there changes every key.
+    """
+
+    def __init__(self, project: Project, digest: Digest) -> None:
+        salt = hashlib.blake2b(source_hash(OUTPUT_CODE).encode(), digest_size=16)
+        salt.update(repr((project, digest.facets, digest.terms)).encode())
+        self.salt = salt.hexdigest()
+        self.entries = {e.url: hashlib.blake2b(repr(e).encode(), digest_size=16).hexdigest() for e in digest.entries}
+        self.everything = self.of(digest.entries)
+
+    def of(self, entries: Sequence[Entry], extra: str = "") -> str:
+        digest = hashlib.blake2b(self.salt.encode(), digest_size=16)
+        for entry in entries:
+            digest.update(self.entries[entry.url].encode())
+        digest.update(extra.encode())
+        return digest.hexdigest()
 
 
 Pages = dict[str, Planned]
@@ -222,10 +259,12 @@ def paged(
     *,
     search: str | None = None,
     feeds: tuple[str, str] | None = None,
+    keys: Keys | None = None,
+    first_reads: Sequence[Entry] = (),
 ) -> Pages:
     """A paginated list at `base`, `base/page/2/` ...; `first()` is the first page's
-    introduction. With `search`, the first page is indexed as that HTML; no other
-    page of a list is."""
+    introduction, made from `first_reads`. With `search`, the first page is indexed as
+    that HTML; no other page of a list is."""
     pages: Pages = {}
     chunks = paginate(entries, size)
     for number, chunk in enumerate(chunks, start=1):
@@ -234,7 +273,11 @@ def paged(
         indexed = search is not None and number == 1
         front = front_matter(heading, description, search=indexed, hide=["navigation", "toc"], feeds=feeds)
         make = _list_page(digest, base, url, chunk, (number, len(chunks)), first if number == 1 else None, heading)
-        pages[source_path(url)] = Planned(front, make, search=(search or "") if indexed else "")
+        inputs = ""
+        if keys is not None:
+            reads = (*chunk, *first_reads) if number == 1 else chunk
+            inputs = keys.of(reads, f"{number}/{len(chunks)}")
+        pages[source_path(url)] = Planned(front, make, search=(search or "") if indexed else "", inputs=inputs)
     return pages
 
 
@@ -360,7 +403,9 @@ def source_item(source: Source) -> str:
     return f'<li class="digest-source">{", ".join(parts)}</li>'
 
 
-def term_page(project: Project, digest: Digest, facet: Facet, term: Term, entries: Sequence[Entry]) -> Pages:
+def term_page(
+    project: Project, digest: Digest, facet: Facet, term: Term, entries: Sequence[Entry], keys: Keys | None = None
+) -> Pages:
     label = f"{term.name}: {project.site_name}"
     return paged(
         digest,
@@ -372,6 +417,8 @@ def term_page(project: Project, digest: Digest, facet: Facet, term: Term, entrie
         term.description,
         search=_term_search(term),
         feeds=(term.url, label),
+        keys=keys,
+        first_reads=entries,  # the introduction counts all of them
     )
 
 
@@ -516,7 +563,7 @@ def _topic_facet(digest: Digest) -> str:
     return "topics" if "topics" in keys else keys[-1]
 
 
-def archive_pages(project: Project, digest: Digest, months: Sequence[Month]) -> Pages:
+def archive_pages(project: Project, digest: Digest, months: Sequence[Month], keys: Keys | None = None) -> Pages:
     pages: Pages = {}
     years: dict[int, list[Month]] = {}
     for month in months:
@@ -539,7 +586,7 @@ def archive_pages(project: Project, digest: Digest, months: Sequence[Month]) -> 
         title = month_name(month.year, month.month)
         intro = f'<div class="digest-head"><p class="digest-kicker">{link(month.url, "archive/", "Archive")}</p><h1>{esc(title)}</h1></div>'
         description = f"Entries from {title}."
-        pages.update(paged(digest, month.url, month.entries, project.page_size, _text(intro), title, description))
+        pages.update(paged(digest, month.url, month.entries, project.page_size, _text(intro), title, description, keys=keys))
     return pages
 
 
@@ -648,21 +695,32 @@ def _is_cjk(text: str) -> bool:
     return any("\u3400" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff" for ch in text)
 
 
-def render_pages(project: Project, digest: Digest) -> Pages:
-    """Every generated Markdown page of the site."""
+def render_pages(project: Project, digest: Digest, keys: Keys) -> Pages:
+    """Every generated Markdown page of the site, planned, each with its key."""
     pages: Pages = {}
+
+    def add(planned: Pages, inputs: str) -> None:
+        pages.update({path: replace(page, inputs=page.inputs or inputs) for path, page in planned.items()})
+
     weeks = by_week(digest.entries)
-    pages.update(home_page(project, digest, weeks))
+    add(home_page(project, digest, weeks), keys.everything)
     related_entries = related(digest)
     for entry in digest.entries:
-        pages.update(entry_page(digest, entry, related_entries[entry.url]))
+        others = related_entries[entry.url]
+        add(entry_page(digest, entry, others), keys.of((entry, *others)))
     for facet in digest.facets:
-        pages.update(facet_index(digest, facet))
+        add(facet_index(digest, facet), keys.everything)
         lists = by_term(digest, facet.key)
         for term in digest.terms_of(facet.key):
-            pages.update(term_page(project, digest, facet, term, lists[term.key]))
-    pages.update(weekly_pages(project, digest, weeks))
-    pages.update(archive_pages(project, digest, by_month(digest.entries)))
-    pages.update(feeds_page(project, digest))
-    pages.update(explore_page(digest))
+            add(term_page(project, digest, facet, term, lists[term.key], keys), "")
+    weekly = weekly_pages(project, digest, weeks)
+    for index, week in enumerate(weeks):
+        # A week's page shows its entries and links the weeks on either side.
+        around = "/".join(w.key for w in weeks[max(0, index - 1) : index + 2])
+        path = source_path(week.url)
+        add({path: weekly.pop(path)}, keys.of(week.entries, around))
+    add(weekly, keys.everything)  # the list of weeks
+    add(archive_pages(project, digest, by_month(digest.entries), keys), keys.everything)
+    add(feeds_page(project, digest), keys.everything)
+    add(explore_page(digest), keys.everything)
     return pages

@@ -76,7 +76,9 @@ def test_one_changed_entry_rewrites_only_the_pages_that_show_it(fixture_site: Pa
     entry.write_text(entry.read_text(encoding="utf-8").replace("began a new dialogue", "opened a dialogue"), encoding="utf-8")
     stats_line = generate(fixture_site, out, capsys, monkeypatch)
     assert stats_line.startswith("22 written")  # 6 pages, 15 feeds, entries.json
-    written = sorted(p.relative_to(out).as_posix() for p, stamp in before.items() if p.stat().st_mtime_ns != stamp)
+    written = sorted(
+        p.relative_to(out).as_posix() for p, stamp in before.items() if p.stat().st_mtime_ns != stamp and p.name != MANIFEST
+    )
     showing = sorted(
         p.relative_to(out).as_posix()
         for p in out.rglob("*")
@@ -237,3 +239,64 @@ def test_generate_timings(fixture_site: Path, tmp_path: Path, capsys: pytest.Cap
     stages = dict(re.findall(r"([a-z][a-z ]*?) ([0-9.]+) s", err.removeprefix("timings: ")))
     assert list(stages) == ["load and plan", "pages", "feeds and data", "total"], err
     assert float(stages["total"]) >= float(stages["pages"])
+
+
+def _made_pages(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Record every page whose text is made (a page skipped by its key is not)."""
+    from generator import render
+
+    made: list[str] = []
+    real = render.Planned.page
+
+    def page(self: render.Planned) -> render.Page:
+        made.append(self.front.split("\n", 2)[1])
+        return real(self)
+
+    monkeypatch.setattr(render.Planned, "page", page)
+    return made
+
+
+def _fresh_equals(project: Path, out: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """What an incremental run left in `out` is exactly what a run from nothing makes."""
+    fresh = tmp_path / "fresh"
+    generate(project, fresh, capsys, monkeypatch)
+    assert tree(out) == tree(fresh)
+
+
+def test_second_generate_makes_no_page(fixture_site: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    out = tmp_path / "out"
+    generate(fixture_site, out, capsys, monkeypatch)
+    made = _made_pages(monkeypatch)
+    assert generate(fixture_site, out, capsys, monkeypatch).startswith("0 written")
+    assert made == []
+
+
+def test_incremental_generate_equals_a_fresh_one(fixture_site: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    out = tmp_path / "out"
+    generate(fixture_site, out, capsys, monkeypatch)
+    total = len(tree(out))
+    made = _made_pages(monkeypatch)
+    entry = fixture_site / "content/entries/2026/un-ai-dialogue-opens.md"
+    entry.write_text(entry.read_text(encoding="utf-8").replace("began a new dialogue", "opened a dialogue"), encoding="utf-8")
+    generate(fixture_site, out, capsys, monkeypatch)
+    assert 0 < len(made) < total // 3  # only the pages that show the entry, and the digest-wide ones
+    _fresh_equals(fixture_site, out, tmp_path / "a", capsys, monkeypatch)
+    # A term renamed in the taxonomy: every page is made again, and right.
+    actors = fixture_site / "content/actors.yml"
+    actors.write_text(actors.read_text(encoding="utf-8").replace("name: United Nations", "name: United Nations (UN)"), encoding="utf-8")
+    made.clear()
+    generate(fixture_site, out, capsys, monkeypatch)
+    assert len(made) == len([p for p in tree(out) if p.endswith(".md") and p != "about.md"])
+    _fresh_equals(fixture_site, out, tmp_path / "b", capsys, monkeypatch)
+
+
+def test_a_file_changed_in_the_output_is_made_again(fixture_site: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    out = tmp_path / "out"
+    generate(fixture_site, out, capsys, monkeypatch)
+    page = out / "topics/model-access/index.md"
+    original = page.read_bytes()
+    page.write_text("edited by hand\n", encoding="utf-8")
+    (out / "feed.xml").unlink()
+    assert generate(fixture_site, out, capsys, monkeypatch).startswith("2 written")
+    assert page.read_bytes() == original
+    _fresh_equals(fixture_site, out, tmp_path / "a", capsys, monkeypatch)
