@@ -19,6 +19,7 @@ import functools
 import hashlib
 import json
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -144,6 +145,30 @@ class CheckCache:
             os.replace(tmp, self.file)
         except OSError:
             pass  # a read-only home: no cache, the same results
+
+
+def remember(root: Path, name: str, key: str, compute: Callable[[], Any]) -> Any:
+    """`compute()` (a JSON value), or what it gave last time for the same `key`: for
+    results of the whole digest that cost more to make than to read back."""
+    folder = cache_file(root)
+    file = folder.with_name(f"{name}.json") if folder is not None else None
+    if file is not None:
+        try:
+            data = json.loads(file.read_text(encoding="utf-8"))
+            if isinstance(data, dict) and data.get("key") == key and "value" in data:
+                return data["value"]
+        except (OSError, ValueError):
+            pass
+    value = compute()
+    if file is not None:
+        try:
+            file.parent.mkdir(parents=True, exist_ok=True)
+            tmp = file.with_name(f".{file.name}.{os.getpid()}.tmp")
+            tmp.write_text(json.dumps({"key": key, "value": value}, ensure_ascii=False), encoding="utf-8")
+            os.replace(tmp, file)
+        except OSError:
+            pass
+    return value
 
 
 def encode(checked: Checked) -> str:

@@ -143,14 +143,19 @@ def related(digest: Digest, limit: int = 5) -> dict[str, tuple[Entry, ...]]:
             ids = [number[m.url] for m in reversed(members)]  # oldest first
             for index, me in enumerate(ids):
                 mine = scores[me]
+                get = mine.get
                 for other in ids[max(0, index - NEIGHBOURS) : index + NEIGHBOURS + 1]:
-                    if other != me:
-                        mine[other] = mine.get(other, 0.0) + weight
+                    mine[other] = get(other, 0.0) + weight
+                del mine[me]  # an entry is not related to itself
+    # Closeness in time, by days apart: a table, not a power per candidate.
+    span = (max(days) - min(days) + 1) if days else 1
+    decay = [0.5 ** (d / HALF_LIFE_DAYS) for d in range(span)]
+    urls = [entry.url for entry in entries]
     result: dict[str, tuple[Entry, ...]] = {}
     for me, entry in enumerate(entries):
+        day = days[me]
         ranked = sorted(
-            (-shared * 0.5 ** (abs(days[me] - days[other]) / HALF_LIFE_DAYS), entries[other].url, other)
-            for other, shared in scores[me].items()
+            [(-shared * decay[abs(day - days[other])], urls[other], other) for other, shared in scores[me].items()]
         )  # score, then URL: a stable order for equal scores
         result[entry.url] = tuple(entries[other] for _, _, other in ranked[:limit])
     return result

@@ -11,7 +11,7 @@ import datetime as dt
 import multiprocessing as mp
 from collections.abc import Iterable
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .cache import CheckCache, Checked, decode, encode, file_hash
@@ -26,6 +26,7 @@ class Loaded:
     digest: Digest | None  # None when there were errors
     problems: tuple[Problem, ...]  # sorted by file, line, column
     files: int  # how many files were checked
+    hashes: dict[str, str] = field(default_factory=dict, compare=False)  # entry URL -> its file's hash
 
     @property
     def errors(self) -> int:
@@ -114,24 +115,28 @@ def _in_chunks(files: list[Path], root: Path, taxonomy: Taxonomy, workers: int) 
         return [r for chunk in pool.map(check_files, chunks, [root] * n, [taxonomy] * n) for r in chunk]
 
 
-def _checked(project: Project, files: list[Path], taxonomy: Taxonomy, workers: int, entries: bool) -> list[Checked]:
-    """Every file's result, from the check cache when its bytes are unchanged."""
+def _checked(
+    project: Project, files: list[Path], taxonomy: Taxonomy, workers: int, entries: bool
+) -> list[tuple[str | None, Checked]]:
+    """Every file's result, from the check cache when its bytes are unchanged, with
+    the hash of those bytes."""
     facet_files = [project.content_dir / f.file for f in project.facets]
     taxonomy_bytes = b"\0".join(f.read_bytes() if f.is_file() else b"" for f in facet_files)
     cache = CheckCache.open(project.root, taxonomy_bytes, repr(project.facets))
-    results: list[Checked | None] = [None] * len(files)
+    results: list[tuple[str | None, Checked] | None] = [None] * len(files)
     todo: list[int] = []
     for index, file in enumerate(files):
-        hit = None
         if cache.enabled and not file.is_symlink():
             with contextlib.suppress(OSError):  # unreadable: checked afresh, and reported
-                hit = cache.get(relative(file, project.root), file_hash(read_capped(file)), entry=entries)
-        if hit is None:
-            todo.append(index)
-        results[index] = hit
+                known = file_hash(read_capped(file))
+                hit = cache.get(relative(file, project.root), known, entry=entries)
+                if hit is not None:
+                    results[index] = (known, hit)
+                    continue
+        todo.append(index)
     fresh = _in_chunks([files[i] for i in todo], project.root, taxonomy, workers)
     for index, (digest, record) in zip(todo, fresh, strict=True):
-        results[index] = decode(record, entry=entries)
+        results[index] = (digest, decode(record, entry=entries))
         if digest is not None:
             cache.put(relative(files[index], project.root), digest, record)
     cache.save()
@@ -166,9 +171,12 @@ def load(
         files = list(paths)
     files = [file if file.is_absolute() else file.resolve() for file in files]
     entries: list[Entry] = []
-    for checked in _checked(project, files, taxonomy, workers, entries=not findings_only):
+    hashes: dict[str, str] = {}
+    for file_digest, checked in _checked(project, files, taxonomy, workers, entries=not findings_only):
         if checked.entry is not None:
             entries.append(checked.entry)
+            if file_digest is not None:
+                hashes[checked.entry.url] = file_digest
         report.problems += checked.problems
         report.used.update(checked.used)
         report.urls += checked.urls
@@ -183,4 +191,4 @@ def load(
     # Newest first; the slug breaks ties so the order never depends on the file system.
     published.sort(key=lambda e: (e.published, e.date, e.slug), reverse=True)
     digest = Digest(tuple(published), project.facets, taxonomy.terms)
-    return Loaded(digest, found, count)
+    return Loaded(digest, found, count, hashes)

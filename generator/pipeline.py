@@ -7,16 +7,19 @@ nor the feeds of a large digest are ever all in memory at once.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from .cache import remember, source_hash
 from .config import Project
 from .data import entries_json
 from .emit import Content, Lazy
 from .feeds import render_feeds
+from .group import related
 from .load import Loaded, load
-from .model import Digest, Problem
+from .model import Digest, Entry, Problem
 from .read import decode, find_entries, parse_yaml, relative, split_front_matter
 from .render import Keys, Planned, render_pages
 from .text import blank_forbidden, forbidden_chars, position
@@ -115,8 +118,27 @@ def generate(project: Project, *, drafts: bool = False, workers: int = 1) -> tup
         loaded = Loaded(None, problems, loaded.files)
     if loaded.digest is None:
         return None, loaded
-    keys = Keys(project, loaded.digest)
-    return Output(project, loaded.digest, render_pages(project, loaded.digest, keys), keys), loaded
+    digest = loaded.digest
+    keys = Keys(project, digest, loaded.hashes)
+    return Output(project, digest, render_pages(project, digest, keys, related_of(project, digest)), keys), loaded
+
+
+def related_of(project: Project, digest: Digest) -> dict[str, tuple[Entry, ...]]:
+    """Related entries (group.related), kept in the cache between runs: they change only
+    when an entry is added or removed, or its dates or terms change."""
+    shape = hashlib.blake2b(source_hash(("group.py",)).encode(), digest_size=16)
+    shape.update(repr([(e.url, e.published, e.date, e.terms) for e in digest.entries]).encode())
+    shape.update(repr(digest.facets).encode())
+
+    def compute() -> dict[str, list[str]]:
+        return {url: [o.url for o in others] for url, others in related(digest).items()}
+
+    stored = remember(project.root, "related", shape.hexdigest(), compute)
+    by_url = {e.url: e for e in digest.entries}
+    try:
+        return {url: tuple(by_url[o] for o in stored[url]) for url in by_url}
+    except (KeyError, TypeError):  # a damaged cache: make them afresh
+        return related(digest)
 
 
 def hand_written(project: Project) -> Files:

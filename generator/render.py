@@ -16,6 +16,7 @@ import hashlib
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from json.encoder import encode_basestring as _json_string
 from typing import Any
 
 from .cache import source_hash
@@ -82,8 +83,11 @@ class Planned:
         return digest.hexdigest()
 
 
-# The modules whose code decides what a page or feed holds.
-OUTPUT_CODE = ("render.py", "html.py", "group.py", "feeds.py", "bodies.py", "data.py", "model.py", "pipeline.py")
+# The modules whose code decides what an entry, a page or a feed holds.
+OUTPUT_CODE = (
+    "read.py", "validate.py", "text.py", "model.py",
+    "render.py", "html.py", "group.py", "feeds.py", "bodies.py", "data.py", "pipeline.py",
+)
 
 
 class Keys:
@@ -93,11 +97,17 @@ class Keys:
     whole taxonomy (a term's name is on many pages): a change there changes every key.
     """
 
-    def __init__(self, project: Project, digest: Digest) -> None:
+    def __init__(self, project: Project, digest: Digest, hashes: dict[str, str] | None = None) -> None:
+        """`hashes`: entry URL -> hash of its file's bytes, which (with the code and the
+        taxonomy in the salt) decide the entry; without one, the entry's fields do."""
         salt = hashlib.blake2b(source_hash(OUTPUT_CODE).encode(), digest_size=16)
         salt.update(repr((project, digest.facets, digest.terms)).encode())
         self.salt = salt.hexdigest()
-        self.entries = {e.url: hashlib.blake2b(repr(e).encode(), digest_size=16).hexdigest() for e in digest.entries}
+        known = hashes or {}
+        self.entries = {
+            e.url: e.url + ":" + (known.get(e.url) or hashlib.blake2b(repr(e).encode(), digest_size=16).hexdigest())
+            for e in digest.entries
+        }
         self.everything = self.of(digest.entries)
 
     def of(self, entries: Sequence[Entry], extra: str = "") -> str:
@@ -165,13 +175,14 @@ def front_matter(
         meta["feeds"] = [
             {"href": base + name, "type": mime, "title": f"{label} ({fmt})"} for name, mime, fmt in FEED_FORMATS
         ]
-    # JSON is valid YAML and twenty times faster to write than yaml.safe_dump. The
-    # line and paragraph separators are escaped: YAML would read them as line breaks.
+    # JSON is valid YAML and twenty times faster to write than yaml.safe_dump (a string
+    # goes through json's C escaper directly). The line and paragraph separators are
+    # escaped: YAML would read them as line breaks.
     lines = "".join(
-        f"{key}: {json.dumps(value, ensure_ascii=False)}\n".replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+        f"{key}: {_json_string(value) if isinstance(value, str) else json.dumps(value, ensure_ascii=False)}\n"
         for key, value in meta.items()
     )
-    return f"---\n{lines}---\n\n"
+    return f"---\n{lines}---\n\n".replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
 
 
 def source_path(url: str) -> str:
@@ -695,8 +706,11 @@ def _is_cjk(text: str) -> bool:
     return any("\u3400" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff" for ch in text)
 
 
-def render_pages(project: Project, digest: Digest, keys: Keys) -> Pages:
-    """Every generated Markdown page of the site, planned, each with its key."""
+def render_pages(
+    project: Project, digest: Digest, keys: Keys, related_entries: dict[str, tuple[Entry, ...]] | None = None
+) -> Pages:
+    """Every generated Markdown page of the site, planned, each with its key.
+    `related_entries` is `group.related(digest)`, when the caller has it already."""
     pages: Pages = {}
 
     def add(planned: Pages, inputs: str) -> None:
@@ -704,7 +718,8 @@ def render_pages(project: Project, digest: Digest, keys: Keys) -> Pages:
 
     weeks = by_week(digest.entries)
     add(home_page(project, digest, weeks), keys.everything)
-    related_entries = related(digest)
+    if related_entries is None:
+        related_entries = related(digest)
     for entry in digest.entries:
         others = related_entries[entry.url]
         add(entry_page(digest, entry, others), keys.of((entry, *others)))

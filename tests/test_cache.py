@@ -130,3 +130,21 @@ def test_cache_can_be_turned_off(fixture_site: Path, monkeypatch: pytest.MonkeyP
     _load(fixture_site)
     _load(fixture_site)
     assert len(checked) == 2 * len({p for p in checked})
+
+
+def test_related_entries_are_remembered_and_checked(fixture_site: Path, own_cache: Path) -> None:
+    from generator.group import related
+    from generator.pipeline import related_of
+
+    project = load_project(fixture_site)
+    digest = _load(fixture_site).digest
+    assert digest is not None
+    expected = related(digest)
+    assert related_of(project, digest) == expected  # computed, then stored
+    stored = next(own_cache.rglob("related.json"))
+    assert related_of(project, digest) == expected  # read back
+    data = stored.read_text(encoding="utf-8")
+    stored.write_text(data.replace("entries/", "nowhere/"), encoding="utf-8")  # damaged, same key
+    assert related_of(project, digest) == expected
+    stored.write_text("{", encoding="utf-8")
+    assert related_of(project, digest) == expected
