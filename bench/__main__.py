@@ -280,11 +280,11 @@ def table(results: Sequence[dict[str, Any]]) -> str:
             notes.append(f"N={r['entries']:,}: WARNING: the second generate wrote {r['generate_unchanged']['written']} files")
         if floor["pages"] != r["build"]["pages"]:
             notes.append(f"N={r['entries']:,}: WARNING: the floor has {floor['pages']} pages, the digest {r['build']['pages']}")
-        for run, label in (
+        for name, label in (
             ("generate_cold", "first, cold"), ("generate", "first, warm"),
             ("generate_unchanged", "again, unchanged"), ("generate_one_change", "after one change"),
         ):
-            stages = ", ".join(f"{k} {v:.2f} s" for k, v in r[run].get("stages", {}).items())
+            stages = ", ".join(f"{k} {v:.2f} s" for k, v in r[name].get("stages", {}).items())
             notes.append(f"N={r['entries']:,}: generate stages ({label}): {stages}")
         text = (
             f"N={r['entries']:,}: search index {r['build']['search_index_bytes'] / MIB:.2f} MB;"
