@@ -171,6 +171,51 @@ def remember(root: Path, name: str, key: str, compute: Callable[[], Any]) -> Any
     return value
 
 
+class Store:
+    """A map of strings kept between runs, for pieces of output that cost more to make
+    than to read back (a feed item's HTML). Read on first use; `save` writes the
+    entries still wanted, if anything was added."""
+
+    def __init__(self, root: Path, name: str, salt: str) -> None:
+        folder = cache_file(root)
+        self.file = folder.with_name(f"{name}.json") if folder is not None else None
+        self.salt = salt
+        self.values: dict[str, str] | None = None
+        self.added = False
+
+    def _load(self) -> dict[str, str]:
+        if self.values is None:
+            self.values = {}
+            if self.file is not None:
+                try:
+                    data = json.loads(self.file.read_text(encoding="utf-8"))
+                    if isinstance(data, dict) and data.get("salt") == self.salt and isinstance(data.get("values"), dict):
+                        self.values = {str(k): str(v) for k, v in data["values"].items()}
+                except (OSError, ValueError):
+                    pass
+        return self.values
+
+    def get(self, key: str) -> str | None:
+        return self._load().get(key) if self.file is not None else None
+
+    def put(self, key: str, value: str) -> None:
+        if self.file is not None:
+            self._load()[key] = value
+            self.added = True
+
+    def save(self, wanted: Callable[[str], bool]) -> None:
+        if self.file is None or not self.added or self.values is None:
+            return
+        values = {k: v for k, v in self.values.items() if wanted(k)}
+        try:
+            self.file.parent.mkdir(parents=True, exist_ok=True)
+            tmp = self.file.with_name(f".{self.file.name}.{os.getpid()}.tmp")
+            tmp.write_text(json.dumps({"salt": self.salt, "values": values}, ensure_ascii=False), encoding="utf-8")
+            os.replace(tmp, self.file)
+        except OSError:
+            pass
+
+
 def encode(checked: Checked) -> str:
     """A result as one line of JSON (made in the worker process that checked the file)."""
     return json.dumps(_encode(checked), ensure_ascii=False)

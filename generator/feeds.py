@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from xml.sax.saxutils import quoteattr
 
 from .bodies import body_html, sanitise
+from .cache import Store
 from .config import Project
 from .emit import Content, Lazy
 from .group import Week, by_primary_topic, by_term, by_week
@@ -72,7 +73,8 @@ def _moment(day: dt.date) -> dt.datetime:
     return dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC)
 
 
-def entry_item(project: Project, digest: Digest, entry: Entry) -> Item:
+def entry_item(project: Project, digest: Digest, entry: Entry, html: str | None = None) -> Item:
+    """An entry as a feed item; `html` is its body_html, when known already."""
     url = absolute(project, entry.url)
     categories = tuple(
         (digest.term(facet.key, key).name, absolute(project, digest.term(facet.key, key).url))
@@ -80,7 +82,8 @@ def entry_item(project: Project, digest: Digest, entry: Entry) -> Item:
         for key in entry.terms_of(facet.key)
     )
     source = next((s.url for s in entry.sources if s.url), None)
-    html = body_html(entry, url)
+    if html is None:
+        html = body_html(entry, url)
     return Item(url, url, entry.title, entry.summary, html, entry.published, entry_updated(entry), categories, source)
 
 
@@ -254,8 +257,9 @@ class FeedPlan:
         return Feed(self.base, self.title, self.description, self.page, self.items())
 
 
-def feed_plans(project: Project, digest: Digest, keys: Keys) -> list[FeedPlan]:
-    """Every feed of the site: the site's, each term's, the weekly issue's."""
+def feed_plans(project: Project, digest: Digest, keys: Keys, store: Store | None = None) -> list[FeedPlan]:
+    """Every feed of the site: the site's, each term's, the weekly issue's. `store`
+    keeps items' HTML between runs, under the entry's key."""
     limit = project.feed_items
     items: dict[str, Item] = {}
 
@@ -263,7 +267,11 @@ def feed_plans(project: Project, digest: Digest, keys: Keys) -> list[FeedPlan]:
         # Made once, and only for entries some feed holds: rendering a write-up is
         # the costly part, and an old entry of a busy term is in no feed at all.
         if entry.url not in items:
-            items[entry.url] = entry_item(project, digest, entry)
+            key = keys.entries[entry.url]
+            html = store.get(key) if store is not None else None
+            items[entry.url] = entry_item(project, digest, entry, html)
+            if html is None and store is not None:
+                store.put(key, items[entry.url].html)
         return items[entry.url]
 
     def of_entries(base: str, title: str, description: str, page: str, entries: Sequence[Entry]) -> FeedPlan:
@@ -305,10 +313,10 @@ def _feed_files(project: Project, plan: FeedPlan) -> list[tuple[str, Lazy]]:
     ]
 
 
-def render_feeds(project: Project, digest: Digest, keys: Keys) -> Iterator[tuple[str, Content]]:
+def render_feeds(project: Project, digest: Digest, keys: Keys, store: Store | None = None) -> Iterator[tuple[str, Content]]:
     """Every feed file, made one feed at a time (a large digest's feeds run to tens of
     MB), and only when needed (see emit.Lazy)."""
-    plans = feed_plans(project, digest, keys)
+    plans = feed_plans(project, digest, keys, store)
     for plan in plans:
         yield from _feed_files(project, plan)
         if plan.base:
@@ -317,6 +325,9 @@ def render_feeds(project: Project, digest: Digest, keys: Keys) -> Iterator[tuple
             # term page a 404 in the browser console.
             yield f"{plan.base}sitemap.xml", EMPTY_SITEMAP
     yield "feeds.opml", opml(project, plans)
+    if store is not None:
+        current = set(keys.entries.values())
+        store.save(current.__contains__)
 
 
 EMPTY_SITEMAP = (

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from .cache import remember, source_hash
+from .cache import Store, remember, source_hash
 from .config import Project
 from .data import entries_json
 from .emit import Content, Lazy
@@ -85,7 +85,9 @@ class Output:
     keys: Keys
 
     def other(self) -> Iterator[tuple[str, Content]]:
-        yield from render_feeds(self.project, self.digest, self.keys)
+        # Feed items' HTML is kept in the cache, under the salt of the output code.
+        store = Store(self.project.root, "feed-items", self.keys.salt)
+        yield from render_feeds(self.project, self.digest, self.keys, store)
         yield "entries.json", Lazy(f"{self.keys.everything}-json", lambda: entries_json(self.project, self.digest))
         yield from asset_files().items()
 

@@ -257,9 +257,12 @@ def _made_pages(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
 
 def _fresh_equals(project: Path, out: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
-    """What an incremental run left in `out` is exactly what a run from nothing makes."""
+    """What an incremental run left in `out` is exactly what a run from nothing (no
+    manifest, no cache) makes."""
     fresh = tmp_path / "fresh"
-    generate(project, fresh, capsys, monkeypatch)
+    with monkeypatch.context() as m:
+        m.setenv("DIGEST_CACHE", "off")
+        generate(project, fresh, capsys, monkeypatch)
     assert tree(out) == tree(fresh)
 
 
@@ -300,3 +303,23 @@ def test_a_file_changed_in_the_output_is_made_again(fixture_site: Path, tmp_path
     assert generate(fixture_site, out, capsys, monkeypatch).startswith("2 written")
     assert page.read_bytes() == original
     _fresh_equals(fixture_site, out, tmp_path / "a", capsys, monkeypatch)
+
+
+def test_feed_items_are_made_once(fixture_site: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """An item's HTML is kept in the cache: after one entry changes, only its own is made."""
+    from generator import feeds
+
+    generate(fixture_site, tmp_path / "out", capsys, monkeypatch)
+    made: list[str] = []
+    real = feeds.body_html
+
+    def body_html(entry: object, base: str) -> str:
+        made.append(base)
+        return real(entry, base)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(feeds, "body_html", body_html)
+    entry = fixture_site / "content/entries/2026/un-ai-dialogue-opens.md"
+    entry.write_text(entry.read_text(encoding="utf-8").replace("began a new dialogue", "opened a dialogue"), encoding="utf-8")
+    generate(fixture_site, tmp_path / "out", capsys, monkeypatch)
+    assert made == ["https://digest.example.org/fixture/entries/2026/un-ai-dialogue-opens/"]
+    _fresh_equals(fixture_site, tmp_path / "out", tmp_path / "a", capsys, monkeypatch)
