@@ -1,4 +1,7 @@
-"""The check cache: an entry file that has not changed is not parsed and checked again.
+"""Caches kept between runs. Chiefly the check cache: an entry file that has not changed
+is not parsed and checked again. Beside it, `remember` keeps one whole-digest result
+(related entries) and `Store` keeps pieces of output (feed items' HTML), each under a
+key naming everything it was made from.
 
 Each entry file's result (its Entry when clean, its problems, the terms and source URLs
 it names) is stored under a hash of the file's bytes. The cache as a whole is tied to
