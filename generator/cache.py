@@ -86,27 +86,34 @@ def cache_file(root: Path) -> Path | None:
 class CheckCache:
     """Results by project-relative path, each with the hash of the bytes it came from.
 
-    The file is JSON Lines: the context, then one `[path, hash]<TAB>record` line per
-    entry file. Records stay JSON text until a run needs them, and the text a worker
-    process made is written as it is."""
+    The file is JSON Lines: the context, then `[path, hash]<TAB>record` lines, a later
+    line for a path superseding an earlier one, so a run appends only what it added.
+    Records stay JSON text until a run needs them, and the text a worker process made
+    is written as it is."""
 
     def __init__(self, file: Path | None, context: str) -> None:
         self.file, self.context = file, context
         self.old: dict[str, tuple[str, str]] = {}
         self.new: dict[str, tuple[str, str]] = {}
-        self.changed = False
+        self.lines = 0  # record lines in the file, superseded ones included
+        self.valid = False  # the file exists and is of this context: it can be appended to
         if file is None:
             return
         try:
             with open(file, encoding="utf-8") as handle:
                 if json.loads(handle.readline()) != {"context": context}:
                     return  # another code version or taxonomy: start afresh
+                self.valid = True
                 for line in handle:
+                    self.lines += 1
                     key, _, record = line.rstrip("\n").partition("\t")
-                    path, digest = json.loads(key)
-                    self.old[str(path)] = (str(digest), record)
-        except (OSError, ValueError, TypeError):
-            self.old = {}  # no cache yet, or an unreadable one
+                    try:
+                        path, digest = json.loads(key)
+                    except (ValueError, TypeError):
+                        continue  # a line cut short by a crash: ignored
+                    self.old[str(path)] = (str(digest), record)  # a later line wins
+        except (OSError, ValueError, TypeError, UnicodeDecodeError):
+            self.old, self.valid = {}, False  # no cache yet, or an unreadable one
 
     @property
     def enabled(self) -> bool:
@@ -133,21 +140,33 @@ class CheckCache:
 
     def put(self, path: str, digest: str, record: str) -> None:
         self.new[path] = (digest, record)
-        self.changed = True
 
-    def save(self) -> None:
-        """Write the results of this run (and only those), if anything changed."""
-        if self.file is None or (not self.changed and self.new.keys() == self.old.keys()):
+    def save(self, whole: bool) -> None:
+        """Record this run's new results: appended to the file, which is rewritten only
+        when it is new or holds more superseded lines than live ones. A rewrite after a
+        run over the `whole` digest keeps only the files that run saw."""
+        if self.file is None:
             return
-        lines = [json.dumps({"context": self.context})]
-        lines += [f"{json.dumps([path, digest])}\t{record}" for path, (digest, record) in self.new.items()]
+        added = {path: value for path, value in self.new.items() if self.old.get(path) != value}
+        if not added:
+            return
+        merged = self.new if whole else {**self.old, **self.new}
         try:
             self.file.parent.mkdir(parents=True, exist_ok=True)
+            if self.valid and self.lines + len(added) <= 2 * len(merged) + 1000:
+                with open(self.file, "a", encoding="utf-8") as handle:
+                    handle.write("".join(_line(path, value) for path, value in added.items()))
+                return
             tmp = self.file.with_name(f".{self.file.name}.{os.getpid()}.tmp")
-            tmp.write_text("\n".join(lines) + "\n", encoding="utf-8")
+            text = json.dumps({"context": self.context}) + "\n" + "".join(_line(p, v) for p, v in merged.items())
+            tmp.write_text(text, encoding="utf-8")
             os.replace(tmp, self.file)
         except OSError:
             pass  # a read-only home: no cache, the same results
+
+
+def _line(path: str, value: tuple[str, str]) -> str:
+    return f"{json.dumps([path, value[0]])}\t{value[1]}\n"
 
 
 def remember(root: Path, name: str, key: str, compute: Callable[[], Any]) -> Any:

@@ -116,7 +116,7 @@ def _in_chunks(files: list[Path], root: Path, taxonomy: Taxonomy, workers: int) 
 
 
 def _checked(
-    project: Project, files: list[Path], taxonomy: Taxonomy, workers: int, entries: bool
+    project: Project, files: list[Path], taxonomy: Taxonomy, workers: int, entries: bool, whole: bool
 ) -> list[tuple[str | None, Checked]]:
     """Every file's result, from the check cache when its bytes are unchanged, with
     the hash of those bytes."""
@@ -139,7 +139,7 @@ def _checked(
         results[index] = (digest, decode(record, entry=entries))
         if digest is not None:
             cache.put(relative(files[index], project.root), digest, record)
-    cache.save()
+    cache.save(whole)
     return [r for r in results if r is not None]
 
 
@@ -172,7 +172,7 @@ def load(
     files = [file if file.is_absolute() else file.resolve() for file in files]
     entries: list[Entry] = []
     hashes: dict[str, str] = {}
-    for file_digest, checked in _checked(project, files, taxonomy, workers, entries=not findings_only):
+    for file_digest, checked in _checked(project, files, taxonomy, workers, entries=not findings_only, whole=paths is None):
         if checked.entry is not None:
             entries.append(checked.entry)
             if file_digest is not None:

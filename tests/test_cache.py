@@ -148,3 +148,33 @@ def test_related_entries_are_remembered_and_checked(fixture_site: Path, own_cach
     assert related_of(project, digest) == expected
     stored.write_text("{", encoding="utf-8")
     assert related_of(project, digest) == expected
+
+
+def test_cache_grows_by_what_changed_and_survives_a_cut_line(fixture_site: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _load(fixture_site)
+    file = cache_file(fixture_site)
+    assert file is not None
+    lines = file.read_text(encoding="utf-8").splitlines()
+    entry = fixture_site / SEED
+    entry.write_text(entry.read_text(encoding="utf-8").replace("title: ", "title: Revised ", 1), encoding="utf-8")
+    _load(fixture_site)
+    grown = file.read_text(encoding="utf-8").splitlines()
+    assert grown[: len(lines)] == lines and len(grown) == len(lines) + 1  # appended, not rewritten
+    assert grown[-1].startswith(f'["{SEED}", ')
+    # A run that crashed while appending left half a line: it is ignored.
+    with open(file, "a", encoding="utf-8") as handle:
+        handle.write('["content/entries/2026/un-ai-dia')
+    checked = _no_checking(monkeypatch)
+    warm = _load(fixture_site)
+    assert checked == []
+    assert warm.digest is not None and any(e.title.startswith("Revised ") for e in warm.digest.entries)
+
+
+def test_checking_some_files_keeps_the_others_cached(fixture_site: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _load(fixture_site)
+    entry = fixture_site / SEED
+    entry.write_text(entry.read_text(encoding="utf-8").replace("title: ", "title: Revised ", 1), encoding="utf-8")
+    _load(fixture_site, paths=[entry])  # `digest check FILE`
+    checked = _no_checking(monkeypatch)
+    _load(fixture_site)
+    assert checked == []
