@@ -10,9 +10,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from .cache import Store
 from .config import Project
 from .feeds import absolute
 from .model import Digest, Entry
+from .render import Keys
 
 
 def _entry(project: Project, digest: Digest, entry: Entry) -> dict[str, Any]:
@@ -37,7 +39,9 @@ def _entry(project: Project, digest: Digest, entry: Entry) -> dict[str, Any]:
     return data
 
 
-def entries_json(project: Project, digest: Digest) -> str:
+def entries_json(project: Project, digest: Digest, keys: Keys | None = None, store: Store | None = None) -> str:
+    """The document. With `keys` and `store`, each entry's JSON is kept between runs
+    under the entry's key, and the document is joined from those pieces."""
     terms: dict[str, list[dict[str, Any]]] = {}
     for facet in digest.facets:
         terms[facet.key] = [
@@ -60,7 +64,20 @@ def entries_json(project: Project, digest: Digest) -> str:
         "site": {"name": project.site_name, "url": absolute(project, "")},
         "facets": [{"key": f.key, "title": f.title, "singular": f.singular} for f in digest.facets],
         "terms": terms,
-        "entries": [_entry(project, digest, e) for e in digest.entries],
     }
+    pieces = []
+    for entry in digest.entries:
+        key = keys.entries[entry.url] if keys is not None else ""
+        piece = store.get(key) if store is not None and key else None
+        if piece is None:
+            piece = _dumps(_entry(project, digest, entry))
+            if store is not None and key:
+                store.put(key, piece)
+        pieces.append(piece)
+    # The same bytes as dumping the whole document with its entries last.
+    return _dumps(document)[:-1] + ',"entries":[' + ",".join(pieces) + "]}\n"
+
+
+def _dumps(value: Any) -> str:
     # Compact: at 10,000 entries every byte of indentation is paid by every reader.
-    return json.dumps(document, ensure_ascii=False, separators=(",", ":")) + "\n"
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))

@@ -88,8 +88,14 @@ class Output:
         # Feed items' HTML is kept in the cache, under the salt of the output code.
         store = Store(self.project.root, "feed-items", self.keys.salt)
         yield from render_feeds(self.project, self.digest, self.keys, store)
-        yield "entries.json", Lazy(f"{self.keys.everything}-json", lambda: entries_json(self.project, self.digest))
+        pieces = Store(self.project.root, "entry-json", self.keys.salt)
+        yield "entries.json", Lazy(f"{self.keys.everything}-json", lambda: self._entries_json(pieces))
         yield from asset_files().items()
+
+    def _entries_json(self, pieces: Store) -> str:
+        text = entries_json(self.project, self.digest, self.keys, pieces)
+        pieces.save(set(self.keys.entries.values()).__contains__)
+        return text
 
     def page_files(self) -> Iterator[tuple[str, Content]]:
         """The pages as files, each made only if the emitter needs it."""
