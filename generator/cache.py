@@ -64,13 +64,21 @@ def source_hash(names: tuple[str, ...]) -> str:
 
 
 @functools.cache
-def _code_version() -> str:
-    digest = hashlib.blake2b(source_hash(CHECKING_CODE).encode(), digest_size=16)
+def library_versions() -> str:
+    """The versions of the libraries that parse entries and render their write-ups."""
+    found = []
     for library in LIBRARIES:
         try:
-            digest.update(f"{library}={metadata.version(library)}".encode())
+            found.append(f"{library}={metadata.version(library)}")
         except metadata.PackageNotFoundError:
-            digest.update(library.encode())
+            found.append(library)
+    return " ".join(found)
+
+
+@functools.cache
+def _code_version() -> str:
+    digest = hashlib.blake2b(source_hash(CHECKING_CODE).encode(), digest_size=16)
+    digest.update(library_versions().encode())
     return digest.hexdigest()
 
 

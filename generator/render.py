@@ -19,7 +19,7 @@ from dataclasses import dataclass, replace
 from json.encoder import encode_basestring as _json_string
 from typing import Any
 
-from .cache import source_hash
+from .cache import library_versions, source_hash
 from .config import Project
 from .group import (
     Month,
@@ -93,14 +93,16 @@ OUTPUT_CODE = (
 class Keys:
     """Stable fingerprints of entries, so a page's key can name the entries it shows.
 
-    Every key starts from a salt of the output code, the project's settings and the
-    whole taxonomy (a term's name is on many pages): a change there changes every key.
+    Every key starts from a salt of the output code, the libraries' versions, the
+    project's settings and the whole taxonomy (a term's name is on many pages): a change
+    there changes every key.
     """
 
     def __init__(self, project: Project, digest: Digest, hashes: dict[str, str] | None = None) -> None:
         """`hashes`: entry URL -> hash of its file's bytes, which (with the code and the
         taxonomy in the salt) decide the entry; without one, the entry's fields do."""
         salt = hashlib.blake2b(source_hash(OUTPUT_CODE).encode(), digest_size=16)
+        salt.update(library_versions().encode())  # Markdown and nh3 make write-ups' HTML
         salt.update(repr((project, digest.facets, digest.terms)).encode())
         self.salt = salt.hexdigest()
         known = hashes or {}
