@@ -123,10 +123,6 @@ class CheckCache:
         except (OSError, ValueError, TypeError, UnicodeDecodeError):
             self.old, self.valid = {}, False  # no cache yet, or an unreadable one
 
-    @property
-    def enabled(self) -> bool:
-        return self.file is not None
-
     @classmethod
     def open(cls, root: Path, taxonomy: bytes, facets: str) -> CheckCache:
         context = hashlib.blake2b(digest_size=16)

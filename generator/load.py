@@ -126,7 +126,7 @@ def _checked(
     results: list[tuple[str | None, Checked] | None] = [None] * len(files)
     todo: list[int] = []
     for index, file in enumerate(files):
-        if cache.enabled and not file.is_symlink():
+        if cache.old and not file.is_symlink():  # an empty cache cannot answer: no need to hash
             with contextlib.suppress(OSError):  # unreadable: checked afresh, and reported
                 known = file_hash(read_capped(file))
                 hit = cache.get(relative(file, project.root), known, entry=entries)
