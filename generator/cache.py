@@ -155,18 +155,31 @@ class CheckCache:
         if not added:
             return
         merged = self.new if whole else {**self.old, **self.new}
-        try:
-            self.file.parent.mkdir(parents=True, exist_ok=True)
-            if self.valid and self.lines + len(added) <= 2 * len(merged) + 1000:
+        if self.valid and self.lines + len(added) <= 2 * len(merged) + 1000:
+            try:
                 with open(self.file, "a", encoding="utf-8") as handle:
                     handle.write("".join(_line(path, value) for path, value in added.items()))
                 return
-            tmp = self.file.with_name(f".{self.file.name}.{os.getpid()}.tmp")
-            text = json.dumps({"context": self.context}) + "\n" + "".join(_line(p, v) for p, v in merged.items())
-            tmp.write_text(text, encoding="utf-8")
-            os.replace(tmp, self.file)
-        except OSError:
-            pass  # a read-only home: no cache, the same results
+            except OSError:
+                pass  # rewritten whole below, or not at all
+        _write(self.file, json.dumps({"context": self.context}) + "\n" + "".join(_line(p, v) for p, v in merged.items()))
+
+
+def _write(file: Path, text: str) -> None:
+    """Replace `file` with `text` in one step (a reader never sees half a cache)."""
+    try:
+        file.parent.mkdir(parents=True, exist_ok=True)
+        tmp = file.with_name(f".{file.name}.{os.getpid()}.tmp")
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, file)
+    except OSError:
+        pass  # a read-only home: no cache, the same results
+
+
+def _beside(root: Path, name: str) -> Path | None:
+    """`<name>.json` beside the check cache of the project at `root` (None: caching off)."""
+    folder = cache_file(root)
+    return folder.with_name(f"{name}.json") if folder is not None else None
 
 
 def _line(path: str, value: tuple[str, str]) -> str:
@@ -176,8 +189,7 @@ def _line(path: str, value: tuple[str, str]) -> str:
 def remember(root: Path, name: str, key: str, compute: Callable[[], Any]) -> Any:
     """`compute()` (a JSON value), or what it gave last time for the same `key`: for
     results of the whole digest that cost more to make than to read back."""
-    folder = cache_file(root)
-    file = folder.with_name(f"{name}.json") if folder is not None else None
+    file = _beside(root, name)
     if file is not None:
         try:
             data = json.loads(file.read_text(encoding="utf-8"))
@@ -187,13 +199,7 @@ def remember(root: Path, name: str, key: str, compute: Callable[[], Any]) -> Any
             pass
     value = compute()
     if file is not None:
-        try:
-            file.parent.mkdir(parents=True, exist_ok=True)
-            tmp = file.with_name(f".{file.name}.{os.getpid()}.tmp")
-            tmp.write_text(json.dumps({"key": key, "value": value}, ensure_ascii=False), encoding="utf-8")
-            os.replace(tmp, file)
-        except OSError:
-            pass
+        _write(file, json.dumps({"key": key, "value": value}, ensure_ascii=False))
     return value
 
 
@@ -203,8 +209,7 @@ class Store:
     entries still wanted, if anything was added."""
 
     def __init__(self, root: Path, name: str, salt: str) -> None:
-        folder = cache_file(root)
-        self.file = folder.with_name(f"{name}.json") if folder is not None else None
+        self.file = _beside(root, name)
         self.salt = salt
         self.values: dict[str, str] | None = None
         self.added = False
@@ -233,13 +238,7 @@ class Store:
         if self.file is None or not self.added or self.values is None:
             return
         values = {k: v for k, v in self.values.items() if wanted(k)}
-        try:
-            self.file.parent.mkdir(parents=True, exist_ok=True)
-            tmp = self.file.with_name(f".{self.file.name}.{os.getpid()}.tmp")
-            tmp.write_text(json.dumps({"salt": self.salt, "values": values}, ensure_ascii=False), encoding="utf-8")
-            os.replace(tmp, self.file)
-        except OSError:
-            pass
+        _write(self.file, json.dumps({"salt": self.salt, "values": values}, ensure_ascii=False))
 
 
 def encode(checked: Checked) -> str:
