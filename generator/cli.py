@@ -129,10 +129,9 @@ def cmd_generate(args: argparse.Namespace) -> int:
     out = Path(args.out)
     # A generated page wins over a hand-written one of the same path, as in the site.
     pages = [(path, data) for path, data in hand_written(project).items() if path not in output.pages]
-    files = itertools.chain(
-        pages, _timed(output.page_files(), "pages", timings), _timed(output.other(), "feeds and data", timings)
-    )
-    stats = emit(files, out)
+    # Pages here, feeds and data beside them in a second process (on a second core).
+    stats = emit(itertools.chain(pages, _timed(output.page_files(), "pages", timings)), out, beside=output.other())
+    timings["feeds and data"] = stats.beside_seconds
     print(
         f"{len(stats.written)} written, {stats.unchanged} unchanged, {len(stats.removed)} removed in {out}"
     )

@@ -11,7 +11,10 @@ unchanged is neither made nor read again. That is what makes a second run cheap.
 
 from __future__ import annotations
 
+import multiprocessing as mp
 import os
+import threading
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -35,6 +38,7 @@ class EmitStats:
     written: tuple[str, ...]
     unchanged: int
     removed: tuple[str, ...]
+    beside_seconds: float = 0.0  # how long making and writing the `beside` stream took
 
 
 def _safe(rel: str) -> PurePosixPath:
@@ -44,51 +48,142 @@ def _safe(rel: str) -> PurePosixPath:
     return path
 
 
-def emit(files: Iterable[tuple[str, Content]], out: Path, *, manifest: bool = True) -> EmitStats:
+def emit(
+    files: Iterable[tuple[str, Content]],
+    out: Path,
+    *,
+    manifest: bool = True,
+    beside: Iterable[tuple[str, Content]] | None = None,
+) -> EmitStats:
     """Write `(path, content)` pairs into `out` as they come (each path once).
 
     With `manifest`, files written by an earlier run and not produced by this one are
     removed, and Lazy content whose key and size match the manifest is skipped; a built
-    site (a fresh folder) needs no manifest.
+    site (a fresh folder) needs no manifest. `beside` is a second stream (no path of
+    `files`), made and written at the same time by a forked process where there is
+    more than one core: the two streams of `digest generate` are pages, and feeds.
     """
     out.mkdir(parents=True, exist_ok=True)
     known = _read_manifest(out) if manifest else {}
-    written: list[str] = []
-    listing: dict[str, tuple[str, int]] = {}
-    unchanged = 0
-    for rel, content in files:
-        target = out / _safe(rel)
+    writer = _Writer(out, known)
+    beside_seconds = 0.0
+    if beside is not None:
+        other = _in_fork(beside, writer) if _can_fork() else None
+        if other is None:
+            beside_seconds = writer.write_all(beside)
+        writer.write_all(files)
+        if other is not None:
+            beside_seconds = writer.merge(other())
+    else:
+        writer.write_all(files)
+    written = tuple(sorted(writer.written))
+    if not manifest:
+        return EmitStats(written, writer.unchanged, (), beside_seconds)
+    removed = _remove_stale(out, set(known), set(writer.listing))
+    text = "".join(f"{key}\t{size}\t{rel}\n" for rel, (key, size) in sorted(writer.listing.items()))
+    manifest_path = out / MANIFEST
+    if not manifest_path.exists() or manifest_path.read_text(encoding="utf-8") != text:
+        manifest_path.write_text(text, encoding="utf-8")
+    return EmitStats(written, writer.unchanged, tuple(removed), beside_seconds)
+
+
+class _Writer:
+    """Writes files into one folder and keeps what a manifest needs of them."""
+
+    def __init__(self, out: Path, known: dict[str, tuple[str, int]]) -> None:
+        self.out, self.known = out, known
+        self.written: list[str] = []
+        self.listing: dict[str, tuple[str, int]] = {}
+        self.unchanged = 0
+        self.folders: set[str] = set()  # made already: one mkdir per folder, not per file
+
+    def write_all(self, files: Iterable[tuple[str, Content]]) -> float:
+        """Write every file; returns the seconds it took."""
+        start = time.perf_counter()
+        for rel, content in files:
+            self.write(rel, content)
+        return time.perf_counter() - start
+
+    def write(self, rel: str, content: Content) -> None:
+        # Plain strings, not Path objects: a large digest writes tens of thousands of files.
+        target = os.path.join(self.out, *_safe(rel).parts)
         key = content.key if isinstance(content, Lazy) else ""
-        if key and known.get(rel, ("", -1))[0] == key:
+        old = self.known.get(rel)
+        if key and old is not None and old[0] == key:
             try:
-                if target.stat().st_size == known[rel][1]:
-                    unchanged += 1
-                    listing[rel] = known[rel]
-                    continue
+                if os.stat(target).st_size == old[1]:
+                    self.unchanged += 1
+                    self.listing[rel] = old
+                    return
             except OSError:
                 pass
         data = content.make() if isinstance(content, Lazy) else content
         blob = data.encode("utf-8") if isinstance(data, str) else data
-        listing[rel] = (key, len(blob))
+        self.listing[rel] = (key, len(blob))
         try:
-            if target.stat().st_size == len(blob) and target.read_bytes() == blob:
-                unchanged += 1
-                continue
+            if os.stat(target).st_size == len(blob):
+                with open(target, "rb") as handle:
+                    if handle.read() == blob:
+                        self.unchanged += 1
+                        return
         except OSError:
             pass
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_name(f".{target.name}.tmp")
-        tmp.write_bytes(blob)
+        folder, name = os.path.split(target)
+        if folder not in self.folders:
+            os.makedirs(folder, exist_ok=True)
+            self.folders.add(folder)
+        tmp = os.path.join(folder, f".{name}.tmp")
+        with open(tmp, "wb") as handle:
+            handle.write(blob)
         os.replace(tmp, target)  # atomic: a reader never sees half a page
-        written.append(rel)
-    if not manifest:
-        return EmitStats(tuple(sorted(written)), unchanged, ())
-    removed = _remove_stale(out, set(known), set(listing))
-    text = "".join(f"{key}\t{size}\t{rel}\n" for rel, (key, size) in sorted(listing.items()))
-    manifest_path = out / MANIFEST
-    if not manifest_path.exists() or manifest_path.read_text(encoding="utf-8") != text:
-        manifest_path.write_text(text, encoding="utf-8")
-    return EmitStats(tuple(sorted(written)), unchanged, tuple(removed))
+        self.written.append(rel)
+
+    def merge(self, other: _Result) -> float:
+        """Take in what another writer wrote; returns the seconds it took."""
+        written, listing, unchanged, seconds = other
+        self.written += written
+        self.listing.update(listing)
+        self.unchanged += unchanged
+        return seconds
+
+
+def _can_fork() -> bool:
+    return (os.cpu_count() or 1) > 1 and "fork" in mp.get_all_start_methods() and threading.active_count() == 1
+
+
+# What a writer in another process did: written, listing, unchanged, seconds.
+_Result = tuple[list[str], dict[str, tuple[str, int]], int, float]
+
+
+def _in_fork(files: Iterable[tuple[str, Content]], parent: _Writer) -> Callable[[], _Result]:
+    """Write `files` in a forked process; returns a function that waits for it and
+    gives what it wrote. (Forked: the child has the planned output without pickling.)"""
+    receive, send = mp.get_context("fork").Pipe(duplex=False)
+
+    def child() -> None:
+        writer = _Writer(parent.out, parent.known)
+        try:
+            seconds = writer.write_all(files)
+            send.send(("ok", (writer.written, writer.listing, writer.unchanged, seconds)))
+        except BaseException as err:  # reported by the parent, which decides the exit
+            send.send(("error", f"{type(err).__name__}: {err}"))
+
+    process = mp.get_context("fork").Process(target=child, daemon=True)
+    process.start()
+    send.close()
+
+    def wait() -> _Result:
+        try:
+            status, value = receive.recv()
+        except EOFError:
+            status, value = "error", "the writing process ended without a result"
+        process.join()
+        if status != "ok":
+            raise RuntimeError(f"writing files failed: {value}")
+        result: _Result = value
+        return result
+
+    return wait
 
 
 def _read_manifest(out: Path) -> dict[str, tuple[str, int]]:

@@ -195,33 +195,64 @@ def source_path(url: str) -> str:
 # --- fragments ------------------------------------------------------------------------
 
 
-def chips(digest: Digest, page: str, entry: Entry) -> str:
-    parts = []
-    for facet in digest.facets:
-        for key in entry.terms_of(facet.key):
-            term = digest.term(facet.key, key)
-            parts.append(link(page, term.url, term.name, f"digest-chip digest-chip--{facet.key}"))
-    return f'<p class="digest-chips">{" ".join(parts)}</p>' if parts else ""
+# Stands for the way up from a page to the site's root ("", "../", "../../" ...) in
+# fragments made once and shown on many pages; each page puts in its own. A control
+# character, so no value can hold it: the reader refuses them all (text.py).
+UP = "\x00"
 
 
-def card(digest: Digest, page: str, entry: Entry) -> str:
-    """One entry in a list: date, title, summary, term chips."""
-    return (
-        '<div class="digest-card">'
-        f'<p class="digest-card__date">{time(entry.date)}</p>'
-        f'<h3 class="digest-card__title">{link(page, entry.url, entry.title)}</h3>'
-        f'<p class="digest-card__summary">{esc(entry.summary)}</p>'
-        f"{chips(digest, page, entry)}"
-        "</div>"
-    )
+def up_from(page: str) -> str:
+    """The way up from the page at site path `page` (a directory URL) to the root."""
+    return "../" * page.count("/")
 
 
-def card_list(digest: Digest, page: str, entries: Sequence[Entry]) -> str:
-    """Cards in a block. (The search index never sees them: it is fed each page's
-    search view, see Planned.)"""
-    if not entries:
-        return '<div class="digest-cards"><p class="digest-empty">No entries yet.</p></div>'
-    return '<div class="digest-cards">' + "".join(card(digest, page, e) for e in entries) + "</div>"
+def _a(target: str, text: str, cls: str = "") -> str:
+    """A link to the site path `target`, from wherever UP is put in."""
+    attr = f' class="{esc(cls)}"' if cls else ""
+    return f'<a href="{UP}{esc(target)}"{attr}>{esc(text)}</a>'
+
+
+class Cards:
+    """Entry cards, each made once however many lists show it (a large digest shows
+    an entry on seven pages or so), with links from the root, UP put in per page."""
+
+    def __init__(self, digest: Digest) -> None:
+        self.digest = digest
+        self._made: dict[str, str] = {}
+        self._terms: dict[tuple[str, str], str] = {}
+
+    def chips(self, entry: Entry) -> str:
+        parts = [self.chip(facet.key, key) for facet in self.digest.facets for key in entry.terms_of(facet.key)]
+        return f'<p class="digest-chips">{" ".join(parts)}</p>' if parts else ""
+
+    def chip(self, facet: str, key: str) -> str:
+        chip = self._terms.get((facet, key))
+        if chip is None:
+            term = self.digest.term(facet, key)
+            chip = self._terms[(facet, key)] = _a(term.url, term.name, f"digest-chip digest-chip--{facet}")
+        return chip
+
+    def card(self, entry: Entry) -> str:
+        """One entry in a list: date, title, summary, term chips."""
+        made = self._made.get(entry.url)
+        if made is None:
+            made = self._made[entry.url] = (
+                '<div class="digest-card">'
+                f'<p class="digest-card__date">{time(entry.date)}</p>'
+                f'<h3 class="digest-card__title">{_a(entry.url, entry.title)}</h3>'
+                f'<p class="digest-card__summary">{esc(entry.summary)}</p>'
+                f"{self.chips(entry)}"
+                "</div>"
+            )
+        return made
+
+    def list(self, page: str, entries: Sequence[Entry]) -> str:
+        """Cards in a block. (The search index never sees them: it is fed each page's
+        search view, see Planned.)"""
+        if not entries:
+            return '<div class="digest-cards"><p class="digest-empty">No entries yet.</p></div>'
+        cards = "".join(self.card(e) for e in entries)
+        return '<div class="digest-cards">' + cards.replace(UP, up_from(page)) + "</div>"
 
 
 def lede_html(page: str, digest: Digest, entries: Sequence[Entry]) -> str:
@@ -237,12 +268,17 @@ def lede_html(page: str, digest: Digest, entries: Sequence[Entry]) -> str:
     return f'<p class="digest-lede">{"; ".join(parts)}.</p>'
 
 
-def subscribe(page: str, base: str, label: str = "Subscribe") -> str:
-    """Links to the three feeds in folder `base` ('' for the site's)."""
+def subscribe(page: str | None, base: str, label: str = "Subscribe") -> str:
+    """Links to the three feeds in folder `base` ('' for the site's), from `page`, or
+    from the root (UP put in later) when `page` is None."""
     links = " · ".join(
-        f'<a href="{esc(rel(page, base + name))}" type="{mime}">{fmt}</a>' for name, mime, fmt in FEED_FORMATS
+        f'<a href="{UP + esc(base + name) if page is None else esc(rel(page, base + name))}" type="{mime}">{fmt}</a>'
+        for name, mime, fmt in FEED_FORMATS
     )
     return f'<p class="digest-subscribe"><span class="digest-label">{esc(label)}:</span> {links}</p>'
+
+
+_SUBSCRIBE_ALL = subscribe(None, "", "The whole digest")
 
 
 def pager(page: str, base: str, number: int, total: int) -> str:
@@ -262,7 +298,7 @@ def pager(page: str, base: str, number: int, total: int) -> str:
 
 
 def paged(
-    digest: Digest,
+    cards: Cards,
     base: str,
     entries: Sequence[Entry],
     size: int,
@@ -285,7 +321,7 @@ def paged(
         heading = title if number == 1 else f"{title} (page {number})"
         indexed = search is not None and number == 1
         front = front_matter(heading, description, search=indexed, hide=["navigation", "toc"], feeds=feeds)
-        make = _list_page(digest, base, url, chunk, (number, len(chunks)), first if number == 1 else None, heading)
+        make = _list_page(cards, base, url, chunk, (number, len(chunks)), first if number == 1 else None, heading)
         inputs = ""
         if keys is not None:
             reads = (*chunk, *first_reads) if number == 1 else chunk
@@ -295,7 +331,7 @@ def paged(
 
 
 def _list_page(
-    digest: Digest,
+    cards: Cards,
     base: str,
     url: str,
     chunk: Sequence[Entry],
@@ -305,7 +341,7 @@ def _list_page(
 ) -> Callable[[], tuple[str, str]]:
     def make() -> tuple[str, str]:
         intro = first() if first is not None else f'<div class="digest-head"><h1>{esc(heading)}</h1></div>'
-        return intro + "\n" + card_list(digest, url, chunk) + "\n" + pager(url, base, *position), ""
+        return intro + "\n" + cards.list(url, chunk) + "\n" + pager(url, base, *position), ""
 
     return make
 
@@ -321,14 +357,15 @@ def term_list(page: str, pairs: Sequence[tuple[Term, int]], cls: str) -> str:
 # --- pages ----------------------------------------------------------------------------
 
 
-def related_block(entry: Entry, others: Sequence[Entry]) -> str:
+def related_block(others: Sequence[Entry]) -> str:
     if not others:
         return ""
-    items = "".join(f'<li>{link(entry.url, o.url, o.title)} <span class="digest-related__date">{time(o.date)}</span></li>' for o in others)
+    items = "".join(f'<li>{_a(o.url, o.title)} <span class="digest-related__date">{time(o.date)}</span></li>' for o in others)
     return f'<div class="digest-related"><h2>Related entries</h2><ul>{items}</ul></div>'
 
 
-def entry_page(digest: Digest, entry: Entry, others: Sequence[Entry] = ()) -> Pages:
+def entry_page(cards: Cards, entry: Entry, others: Sequence[Entry] = ()) -> Pages:
+    digest = cards.digest
     front = front_matter(entry.title, entry.summary, hide=["navigation"], entry=True)
     terms = "".join(
         f"<p>{esc(facet.title)}: {esc(', '.join(digest.term(facet.key, k).name for k in entry.terms_of(facet.key)))}</p>"
@@ -336,12 +373,12 @@ def entry_page(digest: Digest, entry: Entry, others: Sequence[Entry] = ()) -> Pa
         if entry.terms_of(facet.key)
     )
     search = f"<p>{esc(entry.summary)}</p>{terms}"
-    planned = Planned(front, lambda: _entry_html(digest, entry, others), entry.body.strip("\n"), search)
+    planned = Planned(front, lambda: _entry_html(cards, entry, others), entry.body.strip("\n"), search)
     return {f"entries/{entry.year}/{entry.slug}.md": planned}
 
 
-def _entry_html(digest: Digest, entry: Entry, others: Sequence[Entry]) -> tuple[str, str]:
-    page = entry.url
+def _entry_html(cards: Cards, entry: Entry, others: Sequence[Entry]) -> tuple[str, str]:
+    digest = cards.digest
     dates = f'<span class="digest-meta__date">{time(entry.date)}</span>'
     if entry.updated:
         dates += f' <span class="digest-meta__updated">Updated {time(entry.updated)}</span>'
@@ -349,7 +386,7 @@ def _entry_html(digest: Digest, entry: Entry, others: Sequence[Entry]) -> tuple[
     for facet in digest.facets:
         keys = entry.terms_of(facet.key)
         if keys:
-            links = ", ".join(link(page, digest.term(facet.key, k).url, digest.term(facet.key, k).name) for k in keys)
+            links = ", ".join(_term_link(cards, facet.key, k) for k in keys)
             rows.append(f'<p class="digest-meta__terms digest-meta__{esc(facet.key)}"><span class="digest-label">{esc(facet.title)}:</span> {links}</p>')
     sources = "".join(source_item(s) for s in entry.sources)
     corrections = ""
@@ -382,23 +419,31 @@ def _entry_html(digest: Digest, entry: Entry, others: Sequence[Entry]) -> tuple[
         )
         if part
     )
-    tail = "\n\n".join(part for part in (related_block(entry, others), follow(digest, entry)) if part)
-    return head, tail
+    tail = "\n\n".join(part for part in (related_block(others), follow(cards, entry)) if part)
+    up = up_from(entry.url)
+    return head.replace(UP, up), tail.replace(UP, up)
 
 
-def follow(digest: Digest, entry: Entry) -> str:
-    """Subscribe links under an entry: the whole digest, and each of the entry's terms."""
-    page = entry.url
+def _term_link(cards: Cards, facet: str, key: str) -> str:
+    """A plain link to a term's page (from the root: UP is put in per page)."""
+    term = cards.digest.term(facet, key)
+    return _a(term.url, term.name)
+
+
+def follow(cards: Cards, entry: Entry) -> str:
+    """Subscribe links under an entry: the whole digest, and each of the entry's terms
+    (from the root: UP is put in per page)."""
+    digest = cards.digest
     terms = [
-        f'{esc(digest.term(f.key, k).name)} ({link(page, digest.term(f.key, k).url + "feed.xml", "RSS")})'
+        f'{esc(digest.term(f.key, k).name)} ({_a(digest.term(f.key, k).url + "feed.xml", "RSS")})'
         for f in digest.facets
         for k in entry.terms_of(f.key)
     ]
     return (
         '<div class="digest-follow"><h2>Follow</h2>'
-        + subscribe(page, "", "The whole digest")
+        + _SUBSCRIBE_ALL
         + f'<p class="digest-subscribe"><span class="digest-label">This story\'s threads:</span> {" · ".join(terms)}</p>'
-        + f'<p>{link(page, "feeds/", "Every feed")}</p></div>'
+        + f'<p>{_a("feeds/", "Every feed")}</p></div>'
     )
 
 
@@ -417,11 +462,12 @@ def source_item(source: Source) -> str:
 
 
 def term_page(
-    project: Project, digest: Digest, facet: Facet, term: Term, entries: Sequence[Entry], keys: Keys | None = None
+    project: Project, cards: Cards, facet: Facet, term: Term, entries: Sequence[Entry], keys: Keys | None = None
 ) -> Pages:
+    digest = cards.digest
     label = f"{term.name}: {project.site_name}"
     return paged(
-        digest,
+        cards,
         term.url,
         entries,
         project.page_size,
@@ -513,14 +559,14 @@ def week_label(week: Week) -> str:
     return f"Week {week.key[-2:]}, {long_date(week.start)} to {long_date(week.end)}"
 
 
-def weekly_pages(project: Project, digest: Digest, weeks: Sequence[Week]) -> Pages:
+def weekly_pages(project: Project, cards: Cards, weeks: Sequence[Week]) -> Pages:
     pages: Pages = {}
     weekly = ("weekly/", "Weekly issues")
     for index, week in enumerate(weeks):
         newer = weeks[index - 1] if index > 0 else None
         older = weeks[index + 1] if index + 1 < len(weeks) else None
         front = front_matter(f"Weekly issue {week.key}", week_label(week), search=False, hide=["navigation", "toc"], feeds=weekly)
-        pages[source_path(week.url)] = Planned(front, _week_page(digest, week, newer, older))
+        pages[source_path(week.url)] = Planned(front, _week_page(cards, week, newer, older))
     rows = "".join(
         f'<li>{link("weekly/", w.url, w.key)} <span class="digest-week-range">{esc(long_date(w.start))} to {esc(long_date(w.end))}</span> '
         f'<span class="digest-count">{len(w.entries)}</span></li>'
@@ -537,7 +583,9 @@ def weekly_pages(project: Project, digest: Digest, weeks: Sequence[Week]) -> Pag
     return pages
 
 
-def _week_page(digest: Digest, week: Week, newer: Week | None, older: Week | None) -> Callable[[], tuple[str, str]]:
+def _week_page(cards: Cards, week: Week, newer: Week | None, older: Week | None) -> Callable[[], tuple[str, str]]:
+    digest = cards.digest
+
     def make() -> tuple[str, str]:
         page = week.url
         nav = []
@@ -550,7 +598,7 @@ def _week_page(digest: Digest, week: Week, newer: Week | None, older: Week | Non
         for term, members in by_primary_topic(digest, week.entries, _topic_facet(digest)):
             sections.append(
                 f'<div class="digest-week-topic"><h2>{link(page, term.url, term.name)}</h2></div>\n'
-                + card_list(digest, page, members)
+                + cards.list(page, members)
             )
         body = (
             f'<div class="digest-head"><p class="digest-kicker">{link(page, "weekly/", "Weekly issues")}</p>'
@@ -576,7 +624,7 @@ def _topic_facet(digest: Digest) -> str:
     return "topics" if "topics" in keys else keys[-1]
 
 
-def archive_pages(project: Project, digest: Digest, months: Sequence[Month], keys: Keys | None = None) -> Pages:
+def archive_pages(project: Project, cards: Cards, months: Sequence[Month], keys: Keys | None = None) -> Pages:
     pages: Pages = {}
     years: dict[int, list[Month]] = {}
     for month in months:
@@ -599,11 +647,12 @@ def archive_pages(project: Project, digest: Digest, months: Sequence[Month], key
         title = month_name(month.year, month.month)
         intro = f'<div class="digest-head"><p class="digest-kicker">{link(month.url, "archive/", "Archive")}</p><h1>{esc(title)}</h1></div>'
         description = f"Entries from {title}."
-        pages.update(paged(digest, month.url, month.entries, project.page_size, _text(intro), title, description, keys=keys))
+        pages.update(paged(cards, month.url, month.entries, project.page_size, _text(intro), title, description, keys=keys))
     return pages
 
 
-def home_page(project: Project, digest: Digest, weeks: Sequence[Week]) -> Pages:
+def home_page(project: Project, cards: Cards, weeks: Sequence[Week]) -> Pages:
+    digest = cards.digest
     page = ""
     parts = [f'<div class="digest-head digest-home"><h1>{esc(project.site_name)}</h1>']
     if project.site_description:
@@ -618,7 +667,7 @@ def home_page(project: Project, digest: Digest, weeks: Sequence[Week]) -> Pages:
             + "</div>"
         )
     parts.append('<div class="digest-section"><h2>Latest entries</h2></div>')
-    parts.append(card_list(digest, page, digest.entries[: project.home_entries]))
+    parts.append(cards.list(page, digest.entries[: project.home_entries]))
     parts.append(f'<p class="digest-more">{link(page, "archive/", "All entries in the archive")}</p>')
     for facet in digest.facets:
         pairs = [p for p in terms_by_count(digest, facet.key) if p[1]][:12]
@@ -718,26 +767,27 @@ def render_pages(
     def add(planned: Pages, inputs: str) -> None:
         pages.update({path: replace(page, inputs=page.inputs or inputs) for path, page in planned.items()})
 
+    cards = Cards(digest)
     weeks = by_week(digest.entries)
-    add(home_page(project, digest, weeks), keys.everything)
+    add(home_page(project, cards, weeks), keys.everything)
     if related_entries is None:
         related_entries = related(digest)
     for entry in digest.entries:
         others = related_entries[entry.url]
-        add(entry_page(digest, entry, others), keys.of((entry, *others)))
+        add(entry_page(cards, entry, others), keys.of((entry, *others)))
     for facet in digest.facets:
         add(facet_index(digest, facet), keys.everything)
         lists = by_term(digest, facet.key)
         for term in digest.terms_of(facet.key):
-            add(term_page(project, digest, facet, term, lists[term.key], keys), "")
-    weekly = weekly_pages(project, digest, weeks)
+            add(term_page(project, cards, facet, term, lists[term.key], keys), "")
+    weekly = weekly_pages(project, cards, weeks)
     for index, week in enumerate(weeks):
         # A week's page shows its entries and links the weeks on either side.
         around = "/".join(w.key for w in weeks[max(0, index - 1) : index + 2])
         path = source_path(week.url)
         add({path: weekly.pop(path)}, keys.of(week.entries, around))
     add(weekly, keys.everything)  # the list of weeks
-    add(archive_pages(project, digest, by_month(digest.entries), keys), keys.everything)
+    add(archive_pages(project, cards, by_month(digest.entries), keys), keys.everything)
     add(feeds_page(project, digest), keys.everything)
     add(explore_page(digest), keys.everything)
     return pages
