@@ -103,6 +103,17 @@ class DigestPlugin(BasePlugin[DigestOptions]):  # type: ignore[no-untyped-call]
     def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:
         assert self.output is not None and self.project is not None
         self.bodies.clear()
+        # Feeds, JSON and assets go straight into the site (MkDocs has emptied it by
+        # now), one file at a time. A build writes them from a forked process, started
+        # before the pages are planned, while MkDocs renders on the other core (it uses
+        # one); the live preview runs a server thread, and a threaded process must not
+        # fork.
+        site = Path(config.site_dir)
+        if self.serving or "fork" not in mp.get_all_start_methods():
+            emit(self.output.other(), site, manifest=False)
+        else:
+            self.writer = mp.get_context("fork").Process(target=_write_other, args=(self.output, site), daemon=True)
+            self.writer.start()
         mapping: dict[str, str] = {}
         for path, planned in self.output.pages.items():
             text = f"{planned.front}{planned.markdown}\n"
@@ -112,16 +123,6 @@ class DigestPlugin(BasePlugin[DigestOptions]):  # type: ignore[no-untyped-call]
                 # ends the file, so a file changes exactly when its page may.
                 text += f"\n<!--digest:{planned.key}-->\n"
             mapping[path] = text
-        # Feeds, JSON and assets go straight into the site (MkDocs has emptied it by
-        # now), one file at a time. A build writes them from a forked process while
-        # MkDocs renders pages on the other core (MkDocs uses one); the live preview
-        # runs a server thread, and a threaded process must not fork.
-        site = Path(config.site_dir)
-        if self.serving or "fork" not in mp.get_all_start_methods():
-            emit(self.output.other(), site, manifest=False)
-        else:
-            self.writer = mp.get_context("fork").Process(target=_write_other, args=(self.output, site), daemon=True)
-            self.writer.start()
         if self.serving:
             folder = preview_dir(self.project.root)
             emit(mapping.items(), folder)  # rewrites only changed files

@@ -7,6 +7,7 @@ nor the feeds of a large digest are ever all in memory at once.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -74,15 +75,20 @@ def asset_files() -> Files:
     return {f"assets/{name}": (folder / name).read_bytes() for name in ASSETS}
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Output:
     """What the generator makes: planned pages (their HTML made on demand), and every
     other file (feeds, JSON, assets), made as it is written."""
 
     project: Project
     digest: Digest
-    pages: dict[str, Planned]
     keys: Keys
+
+    @functools.cached_property
+    def pages(self) -> dict[str, Planned]:
+        """Planned on first use: a build or `digest generate` starts making feeds on
+        the other core first, since they need no page."""
+        return render_pages(self.project, self.digest, self.keys, related_of(self.project, self.digest))
 
     def other(self) -> Iterator[tuple[str, Content]]:
         # Feed items' HTML is kept in the cache, under the salt of the output code.
@@ -113,7 +119,8 @@ def _text_of(planned: Planned) -> Callable[[], str]:
 
 
 def generate(project: Project, *, drafts: bool = False, workers: int = 1) -> tuple[Output | None, Loaded]:
-    """Validate everything, then plan the pages; nothing when there is any error.
+    """Validate everything; nothing when there is any error. The pages are planned
+    when first asked for (Output.pages).
 
     `drafts` includes draft entries (marked as such): the live preview does, so a
     contributor can see a draft before publishing it; builds never do. `workers`
@@ -128,7 +135,7 @@ def generate(project: Project, *, drafts: bool = False, workers: int = 1) -> tup
         return None, loaded
     digest = loaded.digest
     keys = Keys(project, digest, loaded.hashes)
-    return Output(project, digest, render_pages(project, digest, keys, related_of(project, digest)), keys), loaded
+    return Output(project, digest, keys), loaded
 
 
 def related_of(project: Project, digest: Digest) -> dict[str, tuple[Entry, ...]]:

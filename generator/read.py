@@ -8,6 +8,7 @@ Python object, so tags, anchors and duplicate keys can all be refused with their
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
@@ -191,11 +192,221 @@ def _mark(event: object) -> tuple[int, int]:
     return (mark.line, mark.column) if mark is not None else (0, 0)
 
 
+# --- the common case, without libyaml -----------------------------------------------
+#
+# Nearly every front matter is a block mapping of scalars (plain, possibly over several
+# lines, quoted on one line, or a `>-` block), flow lists of slugs and block lists of
+# slugs or of such mappings: what `digest new` writes. PyYAML turns each libyaml event
+# into Python objects with two marks each, which made composing three quarters of
+# checking an entry. This reader takes exactly that subset, with libyaml's positions,
+# and gives up (None) at anything else: comments, tags, anchors, escapes, blank lines
+# inside a value, duplicate keys, deeper nesting. libyaml then reads the text as
+# before, so every problem is still reported by the one YAML reader. A test compares
+# the two on every entry of the corpora and on thousands of mutated ones.
+
+_MAP_TAG, _SEQ_TAG, _STR_TAG = "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq", "tag:yaml.org,2002:str"
+_KEY = re.compile(r"([A-Za-z_][A-Za-z0-9_-]*):(?: +|$)")
+_FLOW_ITEM = re.compile(r" *([A-Za-z0-9][A-Za-z0-9_.-]*) *")
+# What may not start a plain scalar (an indicator, a quote, a space); and any character
+# but newlines and those YAML prints as they are (no tab, no other line break, no BOM).
+_NOT_PLAIN_START = frozenset("-?:,[]{}#&*!|>'\"%@` ")
+_AWKWARD = re.compile("[^\n\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]")
+_BLOCK_HEADERS = {">": (" ", "\n"), ">-": (" ", ""), "|": ("\n", "\n"), "|-": ("\n", "")}
+
+
+class _GiveUp(Exception):
+    """Not the common case: libyaml reads the text instead."""
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip(" "))
+
+
+class _Fast:
+    def __init__(self, text: str, first_line: int) -> None:
+        self.lines = text.split("\n")
+        self.at = 0  # the next line to read
+        self.first_line = first_line
+
+    def row(self) -> tuple[int, str] | None:
+        """The next line that is not blank (skipping blank ones), trailing spaces cut."""
+        while self.at < len(self.lines):
+            line = self.lines[self.at].rstrip(" ")
+            if line:
+                return self.at, line
+            self.at += 1
+        return None
+
+    def document(self) -> YamlNode:
+        row = self.row()
+        if row is None or row[1][0] == " ":
+            raise _GiveUp
+        node = self.mapping(row[0], 0, row[1])
+        if self.row() is not None:
+            raise _GiveUp
+        return node
+
+    def mapping(self, number: int, indent: int, rest: str) -> YamlNode:
+        """A block mapping whose first key starts `rest`, at column `indent` of line
+        `number`; its other keys start lines of that indent."""
+        start = (number + self.first_line, indent + 1)
+        pairs: list[tuple[YamlNode, YamlNode]] = []
+        seen: set[str] = set()
+        while True:
+            match = _KEY.match(rest)
+            if match is None or match.group(1) in seen:
+                raise _GiveUp
+            name = match.group(1)
+            seen.add(name)
+            key = YamlNode("scalar", number + self.first_line, indent + 1, _resolve_plain(name), name, True)
+            self.at = number + 1
+            value_text = rest[match.end() :]
+            if not value_text:
+                value = self.sequence(indent)
+            else:
+                value = self.value(number, indent + match.end(), value_text, indent)
+            pairs.append((key, value))
+            row = self.row()
+            if row is None:
+                break
+            number, line = row
+            depth = _indent(line)
+            if depth < indent or (depth == indent and line[depth] == "-"):
+                break  # the mapping ends: an outer key, or the next item of a list
+            if depth > indent:
+                raise _GiveUp
+            rest = line[depth:]
+        return YamlNode("map", *start, _MAP_TAG, pairs=tuple(pairs))
+
+    def sequence(self, parent: int) -> YamlNode:
+        """A block list, the value of a key at column `parent`: its `- ` may sit at that
+        column or deeper."""
+        row = self.row()
+        if row is None:
+            raise _GiveUp  # an empty value
+        number, line = row
+        indent = _indent(line)
+        if indent < parent or line[indent : indent + 2] != "- ":
+            raise _GiveUp
+        start = (number + self.first_line, indent + 1)
+        items: list[YamlNode] = []
+        while True:
+            content = len(line) - len(line[indent + 2 :].lstrip(" "))
+            rest = line[content:]
+            if _KEY.match(rest):
+                items.append(self.mapping(number, content, rest))
+            else:
+                items.append(self.plain(number, content, rest))
+                self.at = number + 1
+            row = self.row()
+            if row is None:
+                break
+            number, line = row
+            depth = _indent(line)
+            if depth == indent and line[depth : depth + 2] == "- ":
+                continue
+            if depth < indent or depth == indent == parent:
+                break  # an outer key
+            raise _GiveUp
+        return YamlNode("seq", *start, _SEQ_TAG, items=tuple(items))
+
+    def value(self, number: int, col: int, text: str, parent: int) -> YamlNode:
+        """The value after a key of column `parent`, starting at column `col`."""
+        where = (number + self.first_line, col + 1)
+        first = text[0]
+        if first == "[":
+            return self.flow(number, col, text)
+        if first in "'\"":
+            if len(text) < 2 or text[-1] != first:
+                raise _GiveUp
+            inner = text[1:-1]
+            if first == "'" and "'" not in inner.replace("''", ""):
+                return YamlNode("scalar", *where, _STR_TAG, inner.replace("''", "'"))
+            if first == '"' and '"' not in inner and "\\" not in inner:
+                return YamlNode("scalar", *where, _STR_TAG, inner)
+            raise _GiveUp
+        if text in _BLOCK_HEADERS:
+            return YamlNode("scalar", *where, _STR_TAG, self.block(parent, *_BLOCK_HEADERS[text]))
+        node = self.plain(number, col, text)
+        more = self.continued(parent)
+        return node._replace(tag=_resolve_plain(" ".join((text, *more))), text=" ".join((text, *more))) if more else node
+
+    def continued(self, parent: int) -> list[str]:
+        """The lines that carry on a plain value (indented deeper than its key)."""
+        more: list[str] = []
+        while self.at < len(self.lines):
+            line = self.lines[self.at].rstrip(" ")
+            if not line or _indent(line) <= parent:
+                break  # a blank line inside a value, or the next key: the caller decides
+            text = line.lstrip(" ")
+            if text[0] in _NOT_PLAIN_START or ": " in text or " #" in text or text[-1] == ":":
+                raise _GiveUp
+            more.append(text)
+            self.at += 1
+        return more
+
+    def block(self, parent: int, joint: str, end: str) -> str:
+        """A `>`, `>-`, `|` or `|-` block whose lines all have one indent, deeper than
+        its key's, with no blank line and no trailing space."""
+        lines: list[str] = []
+        indent = -1
+        while self.at < len(self.lines):
+            line = self.lines[self.at]
+            depth = _indent(line)
+            if line.strip(" ") and depth <= parent:
+                break
+            if not line.strip(" ") or line[-1] == " " or (indent >= 0 and depth != indent):
+                raise _GiveUp
+            indent = depth
+            lines.append(line[depth:])
+            self.at += 1
+        if not lines:
+            raise _GiveUp
+        return joint.join(lines) + end
+
+    def flow(self, number: int, col: int, text: str) -> YamlNode:
+        if text[-1] != "]":
+            raise _GiveUp
+        items: list[YamlNode] = []
+        inner = text[1:-1]
+        if inner.strip(" "):
+            offset = col + 1
+            for piece in inner.split(","):
+                match = _FLOW_ITEM.fullmatch(piece)
+                if match is None:
+                    raise _GiveUp
+                value = match.group(1)
+                items.append(
+                    YamlNode("scalar", number + self.first_line, offset + match.start(1) + 1, _resolve_plain(value), value, True)
+                )
+                offset += len(piece) + 1
+        return YamlNode("seq", number + self.first_line, col + 1, _SEQ_TAG, items=tuple(items))
+
+    def plain(self, number: int, col: int, text: str) -> YamlNode:
+        if text[0] in _NOT_PLAIN_START or ": " in text or " #" in text or text[-1] == ":":
+            raise _GiveUp
+        return YamlNode("scalar", number + self.first_line, col + 1, _resolve_plain(text), text, True)
+
+
+def _fast_yaml(text: str, first_line: int) -> YamlNode | None:
+    """The common case's nodes (see above), or None for libyaml to read."""
+    if _AWKWARD.search(text):
+        return None
+    try:
+        return _Fast(text, first_line).document()
+    except _GiveUp:
+        return None
+
+
 def parse_yaml(text: str, path: str, first_line: int) -> tuple[YamlNode | None, list[Problem]]:
     """Compose `text` into located nodes. `first_line` is the file line of its first line."""
+    text = nfc(text)
+    node = _fast_yaml(text, first_line)
+    if node is not None:
+        return node, []
     composer = None
     try:
-        composer = _Composer(nfc(text), path, first_line)
+        composer = _Composer(text, path, first_line)
         node = composer.document()
     except _YamlError as err:
         return None, [Problem(path, err.line + first_line, err.col + 1, "yaml", err.message)]
