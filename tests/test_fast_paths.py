@@ -1,0 +1,200 @@
+"""The two fast paths for the common case must answer exactly as the slow, general ones.
+
+- `read.fast_yaml` reads front matter in the common shape without libyaml; it must give
+  the very nodes (kinds, tags, texts, lines, columns) libyaml gives, or give up.
+- `bodies.plain_html` renders plain-prose write-ups without Python-Markdown; it must
+  give Markdown's very HTML, or give up.
+
+Both are checked on every entry of the bundled digest, the test fixtures and a
+benchmark corpus, and on thousands of seeded mutations and generated documents.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from pathlib import Path
+
+import pytest
+import yaml
+
+from bench.corpus import write_corpus
+from generator.bodies import _feed_parser, plain_html
+from generator.read import YamlNode, fast_yaml, parse_yaml, split_front_matter
+from generator.text import blank_forbidden, nfc
+from support import FIXTURES, ROOT
+
+
+def _libyaml(text: str) -> tuple[YamlNode | None, list[object]]:
+    try:
+        node, problems = parse_yaml(text, "e.md", 2, fast=False)
+    except Exception as err:  # any failure is a difference
+        return None, [err]
+    return node, list(problems)
+
+
+def _same_or_gave_up(text: str) -> bool:
+    """True when the fast reader answered (and then it must equal libyaml)."""
+    text = nfc(text)
+    fast = fast_yaml(text, 2)
+    if fast is None:
+        return False
+    slow, problems = _libyaml(text)
+    assert problems == [] and slow == fast, f"fast reader differs from libyaml on:\n{text}"
+    return True
+
+
+def _fronts(files: list[Path]) -> list[str]:
+    fronts = []
+    for file in files:
+        try:
+            text = blank_forbidden(file.read_text(encoding="utf-8"))
+        except (UnicodeDecodeError, OSError):
+            continue
+        front = split_front_matter(text.replace("\r\n", "\n"), "e.md")[0]
+        if front is not None:
+            fronts.append(front)
+    return fronts
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory: pytest.TempPathFactory) -> list[str]:
+    bench = write_corpus(tmp_path_factory.mktemp("corpus") / "c", 300, ROOT / "overrides")
+    files = sorted((ROOT / "content").rglob("*.md")) + sorted(FIXTURES.rglob("*.md"))
+    return _fronts(files + sorted((bench / "content/entries").rglob("*.md")))
+
+
+def test_fast_reader_reads_every_bundled_entry_as_libyaml_does() -> None:
+    entries = sorted((ROOT / "content/entries").rglob("*.md"))
+    fronts = _fronts(entries)
+    assert len(fronts) == len(entries) > 40
+    # Every bundled entry is in the common shape (quoted titles, `>-` summaries, lists
+    # of sources): the fast reader must take them all, and agree.
+    assert all(_same_or_gave_up(front) for front in fronts)
+
+
+def test_fast_reader_agrees_on_fixtures_and_a_benchmark_corpus(corpus: list[str]) -> None:
+    taken = sum(_same_or_gave_up(front) for front in corpus)
+    assert taken > 0.75 * len(corpus)  # the fixtures hold many broken files on purpose
+
+
+def test_fast_reader_agrees_on_mutated_front_matter(corpus: list[str]) -> None:
+    rng = random.Random(8)
+    bits = [
+        " ", "  ", "\n", "\n  ", "\n- ", "- ", ": ", ":", "#", " #", "'", '"', "''", "\\", "[", "]", ",", "{",
+        "}", "&a ", "*a", "!!str ", "!x ", "|", "|-", ">", ">-", "\n\n", "    ", "b c", "yes", "2024-01-01", "12",
+        "null", "~", "-1", "?", "%", "@", "`", "\t", "é", "中", "\u2028", "\ufeff", "\x85",
+    ]
+    taken = 0
+    for _ in range(12_000):
+        lines = rng.choice(corpus).split("\n")
+        for _ in range(rng.randint(1, 3)):
+            at = rng.randrange(len(lines))
+            line, cut = lines[at], rng.randint(0, len(lines[at]))
+            roll = rng.random()
+            if roll < 0.6:
+                lines[at] = line[:cut] + rng.choice(bits) + line[cut:]
+            elif roll < 0.8:
+                lines[at] = line[:cut] + line[cut + rng.randint(1, 3) :]
+            else:
+                lines.insert(at, " " * rng.randint(0, 4) + rng.choice(bits) + rng.choice(["x", "a: b", "- c", ""]))
+        taken += _same_or_gave_up("\n".join(lines))
+    assert taken > 1_000  # the mutations must not all fall back
+
+
+def test_fast_reader_agrees_on_what_yaml_dump_writes() -> None:
+    """`digest new` writes with yaml.dump: long values over several lines, quoted ones."""
+    rng = random.Random(9)
+    plain = ["China", "US", "chips", "export", "it's", "é", "中国", "controls", "said", "the", "of"]
+    odd = ["a: b", "#1", "x #y", "- dash", "[x]", "{y}", "'q'", '"d"', "yes", "12", "1.5", "2024-01-01", "@h", "end:", "\\"]
+
+    def text() -> str:
+        return " ".join(rng.choice(odd) if rng.random() < 0.03 else rng.choice(plain) for _ in range(rng.randint(1, 40)))
+
+    taken = 0
+    for n in range(3_000):
+        front = {
+            "title": text() if rng.random() > 0.1 else text() + "\n" + text(),
+            "date": dt.date(2024, 1, 1),
+            "summary": text(),
+            "actors": rng.sample(["china", "united-states", "a-b"], rng.randint(1, 3)),
+            "sources": [{"publisher": text(), "title": text(), "url": f"https://x.example/{n}", "date": dt.date(2024, 2, 2)}],
+        }
+        dumped = yaml.dump(
+            front,
+            allow_unicode=True,
+            sort_keys=False,
+            width=rng.choice([40, 88, 200]),
+            default_flow_style=rng.choice([False, None]),
+            default_style=rng.choice([None, None, None, "'", '"', "|", ">"]),
+        )
+        taken += _same_or_gave_up(dumped)
+    assert taken > 300
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "title: A # a comment\n",
+        "title: &a A\nother: *a\n",
+        "title: !!str 2024\n",
+        "title: A\ntitle: B\n",
+        'title: "with \\u00e9 escape"\n',
+        "summary: >-\n  one\n\n  two\n",
+        "summary:\n",
+        "title:\tA\n",
+        "sources:\n  - publisher: P\n      extra: deeper\n",
+        "title: 'not closed\n",
+        "- a list\n- at the top\n",
+    ],
+)
+def test_fast_reader_gives_up_on_anything_else(text: str) -> None:
+    assert fast_yaml(text, 2) is None
+    # ... and the general reader still answers, with its problems where there are any.
+    assert parse_yaml(text, "e.md", 2) == parse_yaml(text, "e.md", 2, fast=False)
+
+
+def test_duplicate_keys_are_still_reported_with_their_line() -> None:
+    node, problems = parse_yaml("title: A\ndate: 2026-05-12\ntitle: B\n", "e.md", 2)
+    assert node is not None
+    assert [(p.line, p.field, p.message) for p in problems] == [(4, "title", "duplicate key (first set on line 2)")]
+
+
+# --- plain write-ups -------------------------------------------------------------------
+
+
+def _markdown(body: str) -> str:
+    parser = _feed_parser()
+    parser.reset()
+    return parser.convert(body)
+
+
+def test_plain_html_is_markdowns_html_for_corpus_bodies(corpus: list[str]) -> None:
+    files = sorted((ROOT / "content/entries").rglob("*.md"))
+    bodies = [f.read_text(encoding="utf-8").split("\n---\n", 1)[1] for f in files]
+    plain = [b for b in bodies if plain_html(b) is not None]
+    assert len(plain) > len(bodies) / 2  # most write-ups are plain prose
+    for body in plain:
+        assert plain_html(body) == _markdown(body)
+    # Emphasis, links or lists go to Markdown.
+    assert plain_html("Some *emphasis*.") is None
+    assert plain_html("A [link](https://example.org/).") is None
+    assert plain_html("- an item\n- another") is None
+
+
+def test_plain_html_agrees_with_markdown_on_generated_text() -> None:
+    rng = random.Random(10)
+    pieces = [
+        "word", "Word", "a", "1.", "2)", "-", "+", "=", "*", "_", "`", "[", "]", "(", ")", "<", ">", "&", "#", "|",
+        "~", "\\", " ", "  ", "\n", "\n\n", "\n\n\n", "\t", "\u00a0", "é", "中文", "'", '"', ":", "!", "%", "$",
+        "{", "}", ".", " - ", "\u2028", "    ", "---", "===",
+    ]
+    taken = 0
+    for _ in range(20_000):
+        words = [rng.choice(pieces) if rng.random() < 0.3 else rng.choice(["word", " ", "said", "\n", "\n\n"]) for _ in range(rng.randint(0, 30))]
+        body = "".join(words)
+        html = plain_html(body)
+        if html is not None:
+            taken += 1
+            assert html == _markdown(body), repr(body)
+    assert taken > 2_000
