@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import multiprocessing as mp
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -81,13 +81,18 @@ def check_file(file: Path, root: Path, taxonomy: Taxonomy) -> tuple[str | None, 
     """Read and validate one entry file. Returns the hash of the bytes it was read from
     (None for a symbolic link, refused unread) and the result as a JSON line: text
     crosses from a worker process far faster than objects do."""
+    digest, checked = _check(file, root, taxonomy)
+    return digest, encode(checked)
+
+
+def _check(file: Path, root: Path, taxonomy: Taxonomy) -> tuple[str | None, Checked]:
     report = Report()
     data = None if file.is_symlink() else read_capped(file)
     raw, problems = read_entry(file, root, data)
     report.problems.extend(problems)
     entry = validate_entry(raw, taxonomy, report) if raw is not None else None
     checked = Checked(entry, tuple(report.problems), tuple(sorted(report.used)), tuple(report.urls), tuple(report.dates))
-    return (file_hash(data) if data is not None else None), encode(checked)
+    return (file_hash(data) if data is not None else None), checked
 
 
 def check_files(files: list[Path], root: Path, taxonomy: Taxonomy) -> list[tuple[str | None, str]]:
@@ -99,20 +104,34 @@ def check_files(files: list[Path], root: Path, taxonomy: Taxonomy) -> list[tuple
 PARALLEL_FROM = 2000
 
 
-def _in_chunks(files: list[Path], root: Path, taxonomy: Taxonomy, workers: int) -> list[tuple[str | None, str]]:
-    """check_files over contiguous chunks, in worker processes when there are many files.
+def _in_chunks(files: list[Path], root: Path, taxonomy: Taxonomy, workers: int) -> Iterator[tuple[str | None, str, Checked | None]]:
+    """Each file's hash, JSON record and (when checked in this process) result, in
+    file order, so output does not depend on scheduling.
 
-    Results come back in file order, so output does not depend on scheduling.
+    With several workers and many files, forked processes check contiguous chunks
+    while this one checks the first: its results need no decoding, and the others'
+    come back as text.
     """
     if workers <= 1 or len(files) < PARALLEL_FROM or "fork" not in mp.get_all_start_methods():
-        return check_files(files, root, taxonomy)
-    size = -(-len(files) // workers)
-    chunks = [files[i : i + size] for i in range(0, len(files), size)]
+        for file in files:
+            digest, checked = _check(file, root, taxonomy)
+            yield digest, encode(checked), checked
+        return
+    # This process also decodes the others' results, so it takes a smaller share.
+    first = len(files) * 9 // (10 * workers)
+    size = -(-(len(files) - first) // (workers - 1))
+    chunks = [files[i : i + size] for i in range(first, len(files), size)]
     # fork: workers inherit the loaded modules, so they start in milliseconds. Only
     # from a process with no other threads (not under the live preview's server).
-    with ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("fork")) as pool:
+    with ProcessPoolExecutor(max_workers=workers - 1, mp_context=mp.get_context("fork")) as pool:
         n = len(chunks)
-        return [r for chunk in pool.map(check_files, chunks, [root] * n, [taxonomy] * n) for r in chunk]
+        results = pool.map(check_files, chunks, [root] * n, [taxonomy] * n)
+        for file in files[:first]:
+            digest, checked = _check(file, root, taxonomy)
+            yield digest, encode(checked), checked
+        for chunk in results:
+            for digest, record in chunk:
+                yield digest, record, None
 
 
 def _checked(
@@ -135,8 +154,10 @@ def _checked(
                     continue
         todo.append(index)
     fresh = _in_chunks([files[i] for i in todo], project.root, taxonomy, workers)
-    for index, (digest, record) in zip(todo, fresh, strict=True):
-        results[index] = (digest, decode(record, entry=entries))
+    for index, (digest, record, checked) in zip(todo, fresh, strict=True):
+        if checked is None:
+            checked = decode(record, entry=entries)  # as a later run reads it from the cache
+        results[index] = (digest, checked)
         if digest is not None:
             cache.put(relative(files[index], project.root), digest, record)
     cache.save(whole)

@@ -34,13 +34,13 @@ def _load(project: Path, **options: object) -> Loaded:
 def _no_checking(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
     """Record (and still run) every file the loader checks afresh."""
     checked: list[Path] = []
-    real = load_module.check_file
+    real = load_module._check
 
     def spy(file: Path, *args: object) -> object:
         checked.append(file)
         return real(file, *args)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(load_module, "check_file", spy)
+    monkeypatch.setattr(load_module, "_check", spy)
     return checked
 
 

@@ -11,8 +11,11 @@ traceback or a stray print cannot hide behind pytest's capture.
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -20,6 +23,7 @@ import pytest
 from support import (
     ENTRY_DIR,
     PROBLEM,
+    ROOT,
     SUMMARY,
     assert_case,
     assert_corpus_complete,
@@ -230,3 +234,19 @@ def test_unknown_option_is_a_usage_error(fixture_site: Path) -> None:
     result = run_check(fixture_site, "--format", "xml")
     assert_no_traceback(result)
     assert result.returncode == 2
+
+
+def test_check_stops_quietly_when_its_reader_goes_away(fixture_site: Path) -> None:
+    """`digest check | head`: the pipe closes before the command writes; no traceback."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "generator.cli", "check"],
+        cwd=fixture_site,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    assert process.stdout is not None and process.stderr is not None
+    process.stdout.close()  # the reader is gone before anything was written
+    stderr = process.stderr.read().decode()
+    assert process.wait(timeout=300) == 141
+    assert "Traceback" not in stderr and "BrokenPipe" not in stderr, stderr

@@ -308,7 +308,9 @@ def test_a_file_changed_in_the_output_is_made_again(fixture_site: Path, tmp_path
 
 def test_feed_items_are_made_once(fixture_site: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
     """An item's HTML is kept in the cache: after one entry changes, only its own is made."""
-    from generator import feeds
+    from generator import emit, feeds
+
+    monkeypatch.setattr(emit, "_can_fork", lambda: False)  # feeds made here, where the spy is
 
     generate(fixture_site, tmp_path / "out", capsys, monkeypatch)
     made: list[str] = []
@@ -324,3 +326,28 @@ def test_feed_items_are_made_once(fixture_site: Path, tmp_path: Path, capsys: py
     generate(fixture_site, tmp_path / "out", capsys, monkeypatch)
     assert made == ["https://digest.example.org/fixture/entries/2026/un-ai-dialogue-opens/"]
     _fresh_equals(fixture_site, tmp_path / "out", tmp_path / "a", capsys, monkeypatch)
+
+
+def test_feeds_written_beside_the_pages_equal_one_process(fixture_site: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """`digest generate` makes feeds and data in a forked process: the same files, and
+    the same manifest, as making everything in one process."""
+    from generator import emit
+
+    assert emit._can_fork()  # two cores and fork here: the forked path is the one tested
+    generate(fixture_site, tmp_path / "two", capsys, monkeypatch)
+    with monkeypatch.context() as m:
+        m.setattr(emit, "_can_fork", lambda: False)
+        generate(fixture_site, tmp_path / "one", capsys, monkeypatch)
+    assert tree(tmp_path / "two") == tree(tmp_path / "one")
+    assert (tmp_path / "two" / MANIFEST).read_text() == (tmp_path / "one" / MANIFEST).read_text()
+    assert "feed.xml" in tree(tmp_path / "two") and "topics/model-access/index.md" in tree(tmp_path / "two")
+
+
+def test_a_failure_in_the_feeds_process_fails_the_run(tmp_path: Path) -> None:
+    from generator.emit import Lazy, emit
+
+    def broken() -> str:
+        raise ValueError("no feed today")
+
+    with pytest.raises(RuntimeError, match="no feed today"):
+        emit([("a.md", "x")], tmp_path / "out", beside=[("feed.xml", Lazy("k", broken))])
