@@ -46,11 +46,17 @@ class Item:
     updated: dt.datetime
     categories: tuple[tuple[str, str], ...] = ()  # (label, term page URL)
     source_url: str | None = None
-    # The content as XML text, escaped once: an item is in many feeds, in two formats.
-    xml: str = field(init=False, repr=False, compare=False)
+    # The item as written in each format, made once: an entry is in many feeds (the
+    # site's, each of its terms'), and its content is most of each feed's bytes.
+    rss: str = field(init=False, repr=False, compare=False)
+    atom: str = field(init=False, repr=False, compare=False)
+    json: str = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "xml", _text(self.html))
+        xml = _text(self.html)
+        object.__setattr__(self, "rss", _rss_item(self, xml))
+        object.__setattr__(self, "atom", _atom_item(self, xml))
+        object.__setattr__(self, "json", json.dumps(_json_item(self), ensure_ascii=False))
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,17 +169,7 @@ def rss(project: Project, feed: Feed) -> str:
         "    <language>en</language>",
         f"    <lastBuildDate>{_rfc822(_newest(feed.items))}</lastBuildDate>",
     ]
-    for item in feed.items:
-        lines += [
-            "    <item>",
-            f"      <title>{_plain(item.title)}</title>",
-            f"      <link>{_text(item.url)}</link>",
-            f"      <description>{_plain(item.summary)}</description>",
-            f"      <content:encoded>{item.xml}</content:encoded>",
-            f'      <guid isPermaLink="true">{_text(item.id)}</guid>',
-        ]
-        lines += [f'      <category domain="{_attr(scheme)}">{_text(label)}</category>' for label, scheme in item.categories]
-        lines += [f"      <pubDate>{_rfc822(item.published)}</pubDate>", "    </item>"]
+    lines += [item.rss for item in feed.items]
     lines += ["  </channel>", "</rss>", ""]
     return "\n".join(lines)
 
@@ -193,25 +189,57 @@ def atom(project: Project, feed: Feed) -> str:
         "  <generator>digest</generator>",
         f"  <subtitle>{_text(feed.description or feed.title)}</subtitle>",
     ]
-    for item in feed.items:
-        lines += [
-            "  <entry>",
-            f"    <id>{_text(item.id)}</id>",
-            f"    <title>{_text(item.title)}</title>",
-            f"    <updated>{_iso(item.updated)}</updated>",
-            f'    <content type="html">{item.xml}</content>',
-            f'    <link href="{_attr(item.url)}"/>',
-        ]
-        if item.source_url:
-            lines.append(f'    <link href="{_attr(item.source_url)}" rel="related"/>')
-        lines.append(f"    <summary>{_text(item.summary)}</summary>")
-        lines += [
-            f'    <category term="{_attr(label)}" scheme="{_attr(scheme)}" label="{_attr(label)}"/>'
-            for label, scheme in item.categories
-        ]
-        lines += [f"    <published>{_iso(item.published)}</published>", "  </entry>"]
+    lines += [item.atom for item in feed.items]
     lines += ["</feed>", ""]
     return "\n".join(lines)
+
+
+def _rss_item(item: Item, xml: str) -> str:
+    lines = [
+        "    <item>",
+        f"      <title>{_plain(item.title)}</title>",
+        f"      <link>{_text(item.url)}</link>",
+        f"      <description>{_plain(item.summary)}</description>",
+        f"      <content:encoded>{xml}</content:encoded>",
+        f'      <guid isPermaLink="true">{_text(item.id)}</guid>',
+    ]
+    lines += [f'      <category domain="{_attr(scheme)}">{_text(label)}</category>' for label, scheme in item.categories]
+    lines += [f"      <pubDate>{_rfc822(item.published)}</pubDate>", "    </item>"]
+    return "\n".join(lines)
+
+
+def _atom_item(item: Item, xml: str) -> str:
+    lines = [
+        "  <entry>",
+        f"    <id>{_text(item.id)}</id>",
+        f"    <title>{_text(item.title)}</title>",
+        f"    <updated>{_iso(item.updated)}</updated>",
+        f'    <content type="html">{xml}</content>',
+        f'    <link href="{_attr(item.url)}"/>',
+    ]
+    if item.source_url:
+        lines.append(f'    <link href="{_attr(item.source_url)}" rel="related"/>')
+    lines.append(f"    <summary>{_text(item.summary)}</summary>")
+    lines += [
+        f'    <category term="{_attr(label)}" scheme="{_attr(scheme)}" label="{_attr(label)}"/>'
+        for label, scheme in item.categories
+    ]
+    lines += [f"    <published>{_iso(item.published)}</published>", "  </entry>"]
+    return "\n".join(lines)
+
+
+def _json_item(item: Item) -> dict[str, object]:
+    return {
+        "id": item.id,
+        "url": item.url,
+        **({"external_url": item.source_url} if item.source_url else {}),
+        "title": item.title,
+        "content_html": item.html,
+        "summary": item.summary,
+        "date_published": item.published.isoformat().replace("+00:00", "Z"),
+        "date_modified": item.updated.isoformat().replace("+00:00", "Z"),
+        **({"tags": [label for label, _ in item.categories]} if item.categories else {}),
+    }
 
 
 def json_feed(project: Project, feed: Feed) -> str:
@@ -223,23 +251,12 @@ def json_feed(project: Project, feed: Feed) -> str:
         "description": feed.description or feed.title,
         "language": "en",
         "authors": [{"name": project.site_name}],
-        "items": [
-            {
-                "id": item.id,
-                "url": item.url,
-                **({"external_url": item.source_url} if item.source_url else {}),
-                "title": item.title,
-                "content_html": item.html,
-                "summary": item.summary,
-                "date_published": item.published.isoformat().replace("+00:00", "Z"),
-                "date_modified": item.updated.isoformat().replace("+00:00", "Z"),
-                **({"tags": [label for label, _ in item.categories]} if item.categories else {}),
-            }
-            for item in feed.items
-        ],
     }
     # Compact: with indentation the json module falls back to its pure-Python encoder.
-    return json.dumps(data, ensure_ascii=False) + "\n"
+    # The items come last, each as it was encoded once: the same text json.dumps gives
+    # for the whole (its separators are the same at every level).
+    head = json.dumps(data, ensure_ascii=False)
+    return head[:-1] + ', "items": [' + ", ".join(item.json for item in feed.items) + "]}\n"
 
 
 @dataclass(frozen=True, slots=True)
