@@ -118,6 +118,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 def cmd_generate(args: argparse.Namespace) -> int:
     from .emit import Content, emit
     from .pipeline import generate, hand_written
+    from .render import entry_path
 
     project = _project()
     timings: dict[str, float] = {}
@@ -127,15 +128,22 @@ def cmd_generate(args: argparse.Namespace) -> int:
     if output is None:
         return report(loaded.problems, loaded.files, "text", False)
 
-    def pages() -> Iterator[tuple[str, Content]]:
-        planned = output.pages  # planned here, once the feeds' process has started
-        # A generated page wins over a hand-written one of the same path, as in the site.
-        yield from ((path, data) for path, data in hand_written(project).items() if path not in planned)
-        yield from output.page_files()
+    def entries() -> Iterator[tuple[str, Content]]:
+        yield from output.page_files(output.entry_pages)
+        yield from output.data_files()
 
-    # Pages here, feeds and data beside them in a second process (on a second core).
-    stats = emit(_timed(pages(), "plan and pages", timings), Path(args.out), beside=output.other())
-    timings["feeds and data"] = stats.beside_seconds
+    def lists_and_feeds() -> Iterator[tuple[str, Content]]:
+        yield from output.page_files(output.list_pages)
+        # A generated page wins over a hand-written one of the same path, as in the site.
+        taken = {*output.list_pages, *(entry_path(e) for e in output.digest.entries)}
+        yield from ((path, data) for path, data in hand_written(project).items() if path not in taken)
+        yield from output.feed_files()
+
+    # Two streams, one per core. Here: entry pages, entries.json and assets. In a forked
+    # process: listing pages and feeds, which need no related entries (the entry pages
+    # wait for those).
+    stats = emit(_timed(entries(), "entries", timings), Path(args.out), beside=lists_and_feeds())
+    timings["lists and feeds"] = stats.beside_seconds
     print(
         f"{len(stats.written)} written, {stats.unchanged} unchanged, {len(stats.removed)} removed in {args.out}"
     )

@@ -22,7 +22,7 @@ from .group import related
 from .load import Loaded, load
 from .model import Digest, Entry, Problem
 from .read import decode, find_entries, parse_yaml, relative, split_front_matter
-from .render import Keys, Planned, render_pages
+from .render import Keys, Planned, entry_pages, list_pages
 from .text import blank_forbidden, forbidden_chars, position
 from .validate import Report, check_markdown, mapping
 from .validate import text as text_field
@@ -86,14 +86,30 @@ class Output:
 
     @functools.cached_property
     def pages(self) -> dict[str, Planned]:
-        """Planned on first use: a build or `digest generate` starts making feeds on
-        the other core first, since they need no page."""
-        return render_pages(self.project, self.digest, self.keys, related_of(self.project, self.digest))
+        """Planned on first use: a build starts making feeds on the other core first,
+        since they need no page."""
+        return {**self.entry_pages, **self.list_pages}
+
+    @functools.cached_property
+    def entry_pages(self) -> dict[str, Planned]:
+        return entry_pages(self.digest, self.keys, related_of(self.project, self.digest))
+
+    @functools.cached_property
+    def list_pages(self) -> dict[str, Planned]:
+        return list_pages(self.project, self.digest, self.keys)
 
     def other(self) -> Iterator[tuple[str, Content]]:
+        """Every file but the pages: feeds, then data and assets."""
+        yield from self.feed_files()
+        yield from self.data_files()
+
+    def feed_files(self) -> Iterator[tuple[str, Content]]:
         # Feed items' HTML is kept in the cache, under the salt of the output code.
         store = Store(self.project.root, "feed-items", self.keys.salt)
         yield from render_feeds(self.project, self.digest, self.keys, store)
+
+    def data_files(self) -> Iterator[tuple[str, Content]]:
+        """entries.json (for the explore page) and the assets."""
         pieces = Store(self.project.root, "entry-json", self.keys.salt)
         yield "entries.json", Lazy(f"{self.keys.everything}-json", lambda: self._entries_json(pieces))
         yield from asset_files().items()
@@ -103,16 +119,10 @@ class Output:
         pieces.save(set(self.keys.entries.values()).__contains__)
         return text
 
-    def page_files(self) -> Iterator[tuple[str, Content]]:
-        """The pages as files, each made only if the emitter needs it."""
-        for path, planned in self.pages.items():
+    def page_files(self, pages: dict[str, Planned] | None = None) -> Iterator[tuple[str, Content]]:
+        """The pages (or some of them) as files, each made only if the emitter needs it."""
+        for path, planned in (self.pages if pages is None else pages).items():
             yield path, Lazy(planned.key, _text_of(planned))
-
-    def files(self) -> Iterator[tuple[str, Content]]:
-        """Every file, one at a time: what `digest generate --out` writes."""
-        yield from self.page_files()
-        yield from self.other()
-
 
 def _text_of(planned: Planned) -> Callable[[], str]:
     return lambda: planned.page().text

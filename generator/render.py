@@ -31,7 +31,6 @@ from .group import (
     co_occurring,
     lede,
     paginate,
-    related,
     terms_by_count,
 )
 from .html import esc, link, long_date, month_name, rel, time
@@ -68,7 +67,7 @@ class Planned:
     make: Callable[[], tuple[str, str]]
     markdown: str = ""
     search: str = ""
-    inputs: str = ""  # a hash of what `make` reads (see Keys); "" until render_pages sets it
+    inputs: str = ""  # a hash of what `make` reads (see Keys); "" until entry_pages or list_pages sets it
 
     def page(self) -> Page:
         head, tail = self.make()
@@ -374,7 +373,7 @@ def entry_page(cards: Cards, entry: Entry, others: Sequence[Entry] = ()) -> Page
     )
     search = f"<p>{esc(entry.summary)}</p>{terms}"
     planned = Planned(front, lambda: _entry_html(cards, entry, others), entry.body.strip("\n"), search)
-    return {f"entries/{entry.year}/{entry.slug}.md": planned}
+    return {entry_path(entry): planned}
 
 
 def _entry_html(cards: Cards, entry: Entry, others: Sequence[Entry]) -> tuple[str, str]:
@@ -757,37 +756,45 @@ def _is_cjk(text: str) -> bool:
     return any("\u3400" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff" for ch in text)
 
 
-def render_pages(
-    project: Project, digest: Digest, keys: Keys, related_entries: dict[str, tuple[Entry, ...]] | None = None
-) -> Pages:
-    """Every generated Markdown page of the site, planned, each with its key.
-    `related_entries` is `group.related(digest)`, when the caller has it already."""
+def _add(pages: Pages, planned: Pages, inputs: str) -> None:
+    pages.update({path: replace(page, inputs=page.inputs or inputs) for path, page in planned.items()})
+
+
+def entry_pages(digest: Digest, keys: Keys, related_entries: dict[str, tuple[Entry, ...]]) -> Pages:
+    """One page per entry, with its related entries."""
     pages: Pages = {}
-
-    def add(planned: Pages, inputs: str) -> None:
-        pages.update({path: replace(page, inputs=page.inputs or inputs) for path, page in planned.items()})
-
     cards = Cards(digest)
-    weeks = by_week(digest.entries)
-    add(home_page(project, cards, weeks), keys.everything)
-    if related_entries is None:
-        related_entries = related(digest)
     for entry in digest.entries:
         others = related_entries[entry.url]
-        add(entry_page(cards, entry, others), keys.of((entry, *others)))
+        _add(pages, entry_page(cards, entry, others), keys.of((entry, *others)))
+    return pages
+
+
+def entry_path(entry: Entry) -> str:
+    """The docs path of an entry's page."""
+    return f"entries/{entry.year}/{entry.slug}.md"
+
+
+def list_pages(project: Project, digest: Digest, keys: Keys) -> Pages:
+    """Every other page: home, facets and terms, weeks, the archive, feeds, explore.
+    None of them needs related entries."""
+    pages: Pages = {}
+    cards = Cards(digest)
+    weeks = by_week(digest.entries)
+    _add(pages, home_page(project, cards, weeks), keys.everything)
     for facet in digest.facets:
-        add(facet_index(digest, facet), keys.everything)
+        _add(pages, facet_index(digest, facet), keys.everything)
         lists = by_term(digest, facet.key)
         for term in digest.terms_of(facet.key):
-            add(term_page(project, cards, facet, term, lists[term.key], keys), "")
+            _add(pages, term_page(project, cards, facet, term, lists[term.key], keys), "")
     weekly = weekly_pages(project, cards, weeks)
     for index, week in enumerate(weeks):
         # A week's page shows its entries and links the weeks on either side.
         around = "/".join(w.key for w in weeks[max(0, index - 1) : index + 2])
         path = source_path(week.url)
-        add({path: weekly.pop(path)}, keys.of(week.entries, around))
-    add(weekly, keys.everything)  # the list of weeks
-    add(archive_pages(project, cards, by_month(digest.entries), keys), keys.everything)
-    add(feeds_page(project, digest), keys.everything)
-    add(explore_page(digest), keys.everything)
+        _add(pages, {path: weekly.pop(path)}, keys.of(week.entries, around))
+    _add(pages, weekly, keys.everything)  # the list of weeks
+    _add(pages, archive_pages(project, cards, by_month(digest.entries), keys), keys.everything)
+    _add(pages, feeds_page(project, digest), keys.everything)
+    _add(pages, explore_page(digest), keys.everything)
     return pages
