@@ -119,13 +119,26 @@ def _site(site: Path) -> dict[str, int]:
     }
 
 
+def calibrate() -> float:
+    """Seconds for a fixed pure-Python loop (best of three). This machine is shared and
+    its speed drifts, several-fold at times: runs are comparable only at like values."""
+    best = float("inf")
+    for _ in range(3):
+        start = time.perf_counter()
+        total = 0
+        for i in range(2_000_000):
+            total += i
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
 def bench_size(count: int, work: Path, factor: float, blog_env: BlogEnv | None) -> dict[str, Any]:
     bin_dir = Path(sys.executable).parent
     digest, mkdocs = bin_dir / "digest", bin_dir / "mkdocs"
     limit = factor * (120 + 0.15 * count)
     folder = work / f"n{count}"
     project, out = folder / "digest", folder / "generated"
-    result: dict[str, Any] = {"entries": count, "timeout_s": round(limit)}
+    result: dict[str, Any] = {"entries": count, "timeout_s": round(limit), "calibration_s": calibrate()}
 
     start = time.perf_counter()
     write_corpus(project, count, ROOT / "overrides")
@@ -202,6 +215,7 @@ def bench_size(count: int, work: Path, factor: float, blog_env: BlogEnv | None) 
         blog_index = result["blog"]["search_index_bytes"]
         result["search_index_over_blog"] = build["search_index_bytes"] / blog_index if blog_index else None
         log(f"  blog       {r.seconds:8.2f} s  ({blog_env.note})")
+    result["calibration_end_s"] = calibrate()
     return result
 
 
@@ -286,6 +300,10 @@ def table(results: Sequence[dict[str, Any]]) -> str:
         ):
             stages = ", ".join(f"{k} {v:.2f} s" for k, v in r[name].get("stages", {}).items())
             notes.append(f"N={r['entries']:,}: generate stages ({label}): {stages}")
+        notes.append(
+            f"N={r['entries']:,}: machine speed (a fixed loop, lower is faster): {r['calibration_s']:.3f} s"
+            f" before, {r['calibration_end_s']:.3f} s after"
+        )
         text = (
             f"N={r['entries']:,}: search index {r['build']['search_index_bytes'] / MIB:.2f} MB;"
             f" floor's {floor['search_index_bytes'] / MIB:.2f} MB ({floor['pages']} plain pages)"
