@@ -40,12 +40,9 @@ class Month:
 
 
 def by_term(digest: Digest, facet: str) -> dict[str, tuple[Entry, ...]]:
-    """Term key -> its entries, newest first; every term present, even when unused."""
-    lists: dict[str, list[Entry]] = {term.key: [] for term in digest.terms_of(facet)}
-    for entry in digest.entries:
-        for key in entry.terms_of(facet):
-            lists[key].append(entry)
-    return {key: tuple(entries) for key, entries in lists.items()}
+    """Term key -> its entries, newest first; every term present, even when unused.
+    (Kept by the digest: do not change it.)"""
+    return digest.by_term(facet)
 
 
 def terms_by_count(digest: Digest, facet: str) -> list[tuple[Term, int]]:

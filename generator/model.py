@@ -122,6 +122,7 @@ class Digest:
     facets: tuple[Facet, ...]
     terms: tuple[tuple[str, tuple[Term, ...]], ...]  # (facet key, terms in file order)
     _index: dict[tuple[str, str], Term] = field(default_factory=dict, compare=False, repr=False)
+    _lists: dict[str, dict[str, tuple[Entry, ...]]] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         for facet_key, terms in self.terms:
@@ -136,6 +137,18 @@ class Digest:
             if key == facet:
                 return terms
         return ()
+
+    def by_term(self, facet: str) -> dict[str, tuple[Entry, ...]]:
+        """Term key -> its entries, newest first; every term present, even when unused.
+        Made once per facet (pages, feeds and related entries all ask for it)."""
+        lists = self._lists.get(facet)
+        if lists is None:
+            grouped: dict[str, list[Entry]] = {term.key: [] for term in self.terms_of(facet)}
+            for entry in self.entries:
+                for key in entry.terms_of(facet):
+                    grouped[key].append(entry)
+            lists = self._lists[facet] = {key: tuple(entries) for key, entries in grouped.items()}
+        return lists
 
 
 DEFAULT_FACETS: tuple[Facet, ...] = (

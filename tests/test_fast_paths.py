@@ -198,3 +198,12 @@ def test_plain_html_agrees_with_markdown_on_generated_text() -> None:
             taken += 1
             assert html == _markdown(body), repr(body)
     assert taken > 2_000
+
+
+def test_plain_html_gives_up_on_every_other_kind_of_whitespace() -> None:
+    """Markdown strips what str.isspace() calls space; the fast path lists those."""
+    spaces = [chr(c) for c in range(0x110000) if chr(c).isspace() and chr(c) not in " \n"]
+    assert len(spaces) > 20
+    for space in spaces:
+        assert plain_html(f"A{space}paragraph.") is None, repr(space)
+    assert plain_html("A paragraph.\n\nAnother one.") == "<p>A paragraph.</p>\n<p>Another one.</p>"
