@@ -493,12 +493,13 @@ def read_entry(file: Path, root: Path, data: bytes | None = None) -> tuple[RawFi
     text, problems = decode(data, path)
     if text is None:
         return None, problems
-    for index, name in forbidden_chars(text):
+    found = forbidden_chars(text)
+    for index, name in found:
         line, col = position(text, index)
         problems.append(Problem(path, line, col, "file", f"forbidden character {name}"))
     # Reported once, here, at the exact spot; blanked so the rest can still be checked.
     # NFC once for the whole file, so that every plain or single-quoted value is NFC.
-    text = nfc(blank_forbidden(text))
+    text = nfc(blank_forbidden(text) if found else text)
     front_text, front_line, body, body_line, split_problems = split_front_matter(text, path)
     problems += split_problems
     if front_text is None:

@@ -10,7 +10,7 @@ import datetime as dt
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import PurePosixPath
 
 from .bodies import body_problems
 from .model import Correction, Entry, Facet, Problem, Source, Term
@@ -101,14 +101,18 @@ def date(report: Report, path: str, node: YamlNode, name: str) -> tuple[dt.date,
     return moment.date(), moment.astimezone(dt.UTC)
 
 
+_URL_REFUSED = re.compile(r"[\s\"'<>\\`]")
+_HTTP_URL = re.compile(r"^https?://[^/?#]+", re.IGNORECASE)
+
+
 def url(report: Report, path: str, node: YamlNode, name: str) -> str | None:
     value = text(report, path, node, name)
     if value is None:
         return None
-    if re.search(r"[\s\"'<>\\`]", node.text.strip()):
+    if _URL_REFUSED.search(node.text.strip()):
         report.add(path, node, name, "a URL must not contain spaces, quotes or angle brackets")
         return None
-    if not re.match(r"^https?://[^/?#]+", value, re.IGNORECASE):
+    if not _HTTP_URL.match(value):
         report.add(path, node, name, f"'{value}' is not an http(s) URL")
         return None
     return value
@@ -353,9 +357,10 @@ def validate_entry(raw: RawFile, taxonomy: Taxonomy, report: Report) -> Entry | 
     date is recorded in `report.dates` for `future_dates`."""
     mark = len(report.problems)  # this entry's findings are those after the mark
     path = raw.path
-    slug = Path(path).stem
+    file = PurePosixPath(path)
+    parts, slug = file.parts, file.stem
     if not SLUG.match(slug):
-        report.add(path, None, "file", f"'{Path(path).name}': file names must be lowercase words joined by hyphens, e.g. chip-rules-tightened.md")
+        report.add(path, None, "file", f"'{parts[-1]}': file names must be lowercase words joined by hyphens, e.g. chip-rules-tightened.md")
     body = _body(report, raw)
     front = raw.front
     if front is None:
@@ -373,8 +378,8 @@ def validate_entry(raw: RawFile, taxonomy: Taxonomy, report: Report) -> Entry | 
     title = text(report, path, fields["title"], "title", max_len=TITLE_MAX) if get("title") else None
     summary = text(report, path, fields["summary"], "summary", max_len=SUMMARY_MAX) if get("summary") else None
     when = date(report, path, fields["date"], "date") if get("date") else None
-    if when and len(Path(path).parts) >= 2 and Path(path).parts[-2] != str(when[0].year):
-        report.add(path, fields["date"], "date", f"the entry is dated {when[0].year} but filed under {Path(path).parts[-2]}/; move it to entries/{when[0].year}/")
+    if when and len(parts) >= 2 and parts[-2] != str(when[0].year):
+        report.add(path, fields["date"], "date", f"the entry is dated {when[0].year} but filed under {parts[-2]}/; move it to entries/{when[0].year}/")
     if when:
         report.dates.append((path, when[0], fields["date"].line, fields["date"].col))
     updated = None
