@@ -219,6 +219,15 @@ class Cards:
         self.digest = digest
         self._made: dict[str, str] = {}
         self._terms: dict[tuple[str, str], str] = {}
+        self._fragments: dict[tuple[str, ...], str] = {}
+
+    def fragment(self, key: tuple[str, ...], make: Callable[[], str]) -> str:
+        """A piece of HTML shown on many pages (a term's link, an entry in a related
+        list), made once, with links from the root."""
+        made = self._fragments.get(key)
+        if made is None:
+            made = self._fragments[key] = make()
+        return made
 
     def chips(self, entry: Entry) -> str:
         parts = [self.chip(facet.key, key) for facet in self.digest.facets for key in entry.terms_of(facet.key)]
@@ -356,10 +365,14 @@ def term_list(page: str, pairs: Sequence[tuple[Term, int]], cls: str) -> str:
 # --- pages ----------------------------------------------------------------------------
 
 
-def related_block(others: Sequence[Entry]) -> str:
+def related_block(cards: Cards, others: Sequence[Entry]) -> str:
     if not others:
         return ""
-    items = "".join(f'<li>{_a(o.url, o.title)} <span class="digest-related__date">{time(o.date)}</span></li>' for o in others)
+
+    def item(o: Entry) -> Callable[[], str]:
+        return lambda: f'<li>{_a(o.url, o.title)} <span class="digest-related__date">{time(o.date)}</span></li>'
+
+    items = "".join(cards.fragment(("related", o.url), item(o)) for o in others)
     return f'<div class="digest-related"><h2>Related entries</h2><ul>{items}</ul></div>'
 
 
@@ -418,7 +431,7 @@ def _entry_html(cards: Cards, entry: Entry, others: Sequence[Entry]) -> tuple[st
         )
         if part
     )
-    tail = "\n\n".join(part for part in (related_block(others), follow(cards, entry)) if part)
+    tail = "\n\n".join(part for part in (related_block(cards, others), follow(cards, entry)) if part)
     up = up_from(entry.url)
     return head.replace(UP, up), tail.replace(UP, up)
 
@@ -426,18 +439,19 @@ def _entry_html(cards: Cards, entry: Entry, others: Sequence[Entry]) -> tuple[st
 def _term_link(cards: Cards, facet: str, key: str) -> str:
     """A plain link to a term's page (from the root: UP is put in per page)."""
     term = cards.digest.term(facet, key)
-    return _a(term.url, term.name)
+    return cards.fragment(("term", facet, key), lambda: _a(term.url, term.name))
+
+
+def _term_feed(cards: Cards, facet: str, key: str) -> str:
+    """A term's name and a link to its RSS feed (from the root)."""
+    term = cards.digest.term(facet, key)
+    return cards.fragment(("feed", facet, key), lambda: f'{esc(term.name)} ({_a(term.url + "feed.xml", "RSS")})')
 
 
 def follow(cards: Cards, entry: Entry) -> str:
     """Subscribe links under an entry: the whole digest, and each of the entry's terms
     (from the root: UP is put in per page)."""
-    digest = cards.digest
-    terms = [
-        f'{esc(digest.term(f.key, k).name)} ({_a(digest.term(f.key, k).url + "feed.xml", "RSS")})'
-        for f in digest.facets
-        for k in entry.terms_of(f.key)
-    ]
+    terms = [_term_feed(cards, f.key, k) for f in cards.digest.facets for k in entry.terms_of(f.key)]
     return (
         '<div class="digest-follow"><h2>Follow</h2>'
         + _SUBSCRIBE_ALL
