@@ -61,7 +61,8 @@ def emit(
     removed, and Lazy content whose key and size match the manifest is skipped; a built
     site (a fresh folder) needs no manifest. `beside` is a second stream (no path of
     `files`), made and written at the same time by a forked process where there is
-    more than one core: the two streams of `digest generate` are pages, and feeds.
+    more than one core (`digest generate`: entry pages here, listing pages and feeds
+    there); the manifest covers both.
     """
     out.mkdir(parents=True, exist_ok=True)
     known = _read_manifest(out) if manifest else {}

@@ -38,6 +38,9 @@ def test_golden_pages(fixture_site: Path, tmp_path: Path, capsys: pytest.Capture
     out = tmp_path / "out"
     generate(fixture_site, out, capsys, monkeypatch)
     produced = tree(out)
+    # Shared fragments stand for the way up to the root with render.UP until a page
+    # puts in its own: none may be left in any file.
+    assert not [rel for rel, data in produced.items() if b"\x00" in data]
     if UPDATE:
         shutil.rmtree(GOLDEN, ignore_errors=True)
         for rel, data in produced.items():
