@@ -480,12 +480,13 @@ def read_capped(file: Path) -> bytes:
 
 
 def read_entry(file: Path, root: Path, data: bytes | None = None) -> tuple[RawFile | None, list[Problem]]:
-    """Read one entry file (or parse its `data`, read by the caller with read_capped).
-    Returns no RawFile when nothing useful could be parsed."""
+    """Read one entry file, or parse its `data`: what the caller read with read_capped,
+    having found it is no symbolic link. Returns no RawFile when nothing useful could
+    be parsed."""
     path = relative(file, root)
-    if file.is_symlink():  # a link could publish any file of the machine that builds
-        return None, [Problem(path, 1, 1, "file", "symbolic links are not allowed")]
     if data is None:
+        if file.is_symlink():  # a link could publish any file of the machine that builds
+            return None, [Problem(path, 1, 1, "file", "symbolic links are not allowed")]
         data = read_capped(file)
     if len(data) > MAX_ENTRY_BYTES:
         message = f"file is over {MAX_ENTRY_BYTES} bytes, the limit for an entry"
