@@ -17,7 +17,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 MANIFEST = ".digest-manifest"
 
@@ -41,11 +41,13 @@ class EmitStats:
     beside_seconds: float = 0.0  # how long making and writing the `beside` stream took
 
 
-def _safe(rel: str) -> PurePosixPath:
-    path = PurePosixPath(rel)
-    if path.is_absolute() or ".." in path.parts or not path.parts:
+def _safe(rel: str) -> tuple[str, ...]:
+    """The parts of a relative path that stays inside the output folder (as
+    PurePosixPath reads it, without making one per file)."""
+    parts = tuple(part for part in rel.split("/") if part not in ("", "."))
+    if rel.startswith("/") or ".." in parts or not parts:
         raise ValueError(f"refusing to write outside the output folder: {rel!r}")
-    return path
+    return parts
 
 
 def emit(
@@ -107,7 +109,7 @@ class _Writer:
 
     def write(self, rel: str, content: Content) -> None:
         # Plain strings, not Path objects: a large digest writes tens of thousands of files.
-        target = os.path.join(self.out, *_safe(rel).parts)
+        target = os.path.join(self.out, *_safe(rel))
         key = content.key if isinstance(content, Lazy) else ""
         old = self.known.get(rel)
         if key and old is not None and old[0] == key:
@@ -208,7 +210,7 @@ def _read_manifest(out: Path) -> dict[str, tuple[str, int]]:
 def _remove_stale(out: Path, before: set[str], keep: set[str]) -> list[str]:
     removed = []
     for rel in sorted(before - keep):
-        target = out / _safe(rel)
+        target = out.joinpath(*_safe(rel))
         if target.is_file():
             target.unlink()
             removed.append(rel)

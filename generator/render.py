@@ -12,12 +12,12 @@ dropped once written, it never sits in memory all at once.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from json.encoder import encode_basestring as _json_string
-from typing import Any
 
 from .cache import library_versions, source_hash
 from .config import Project
@@ -162,28 +162,28 @@ def front_matter(
     template for autodiscovery (the site's feeds are linked from every page).
     """
     # Stored HTML-escaped: Material and its search index print meta titles as HTML.
-    meta: dict[str, Any] = {"title": esc(title)}
-    if description:
-        meta["description"] = esc(description)
-    if not search:
-        meta["search"] = {"exclude": True}
-    if hide:
-        meta["hide"] = list(hide)
-    if entry:
-        meta["entry"] = True
-    if feeds:
-        base, label = feeds
-        meta["feeds"] = [
-            {"href": base + name, "type": mime, "title": f"{label} ({fmt})"} for name, mime, fmt in FEED_FORMATS
-        ]
     # JSON is valid YAML and twenty times faster to write than yaml.safe_dump (a string
     # goes through json's C escaper directly). The line and paragraph separators are
     # escaped: YAML would read them as line breaks.
-    lines = "".join(
-        f"{key}: {_json_string(value) if isinstance(value, str) else json.dumps(value, ensure_ascii=False)}\n"
-        for key, value in meta.items()
-    )
+    lines = f"title: {_json_string(esc(title))}\n"
+    if description:
+        lines += f"description: {_json_string(esc(description))}\n"
+    if not search:
+        lines += "search: {\"exclude\": true}\n"
+    if hide:
+        lines += f"hide: {_json_list(tuple(hide))}\n"
+    if entry:
+        lines += "entry: true\n"
+    if feeds:
+        base, label = feeds
+        links = [{"href": base + name, "type": mime, "title": f"{label} ({fmt})"} for name, mime, fmt in FEED_FORMATS]
+        lines += f"feeds: {json.dumps(links, ensure_ascii=False)}\n"
     return f"---\n{lines}---\n\n".replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+
+
+@functools.lru_cache(maxsize=64)
+def _json_list(items: tuple[str, ...]) -> str:
+    return json.dumps(list(items), ensure_ascii=False)
 
 
 def source_path(url: str) -> str:
