@@ -14,6 +14,8 @@ corpus (bench/corpus.py), then measures, each command in a subprocess of its own
   runner) and warm (a contributor's second build);
 - the floor: plain MkDocs + Material with the same number of HTML pages (search only,
   ~250 words a page), and the ratio digest build / floor;
+- `digest serve`, at N <= 1,000: seconds from saving an edited entry until its page,
+  as served, shows the change (three edits);
 - with --compare, at N <= 5,000: the entries as Material blog posts with the blog,
   tags, search and (from mkdocs-rss-plugin, in a venv of its own) rss plugins.
 
@@ -42,6 +44,7 @@ from .blog import BlogEnv, setup_venv, write_blog
 from .corpus import write_corpus
 from .floor import write_floor
 from .measure import BenchError, run, site_stats
+from .preview import measure_preview
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_SIZES = "1000,5000,10000"
@@ -51,6 +54,7 @@ GENERATED = re.compile(r"(\d+) written, (\d+) unchanged, (\d+) removed")
 TIMINGS = re.compile(r"([a-z][a-z ]*?) ([0-9.]+) s")
 COLD = {"DIGEST_CACHE": "off"}
 MEMORY_DISK = Path("/dev/shm")  # tmpfs on Linux
+PREVIEW_MAX = 1000  # the live preview is timed on digests up to this size
 MIB = 1024 * 1024
 
 
@@ -199,6 +203,11 @@ def bench_size(count: int, work: Path, factor: float, blog_env: BlogEnv | None) 
     }
     log(f"  one change {r.seconds:8.2f} s  {changed['written']} rewritten")
 
+    if count <= PREVIEW_MAX:
+        result["preview"] = preview = measure_preview(digest, project, limit, cache)
+        edits = ", ".join(f"{s:.2f}" for s in preview["edit_visible_s"])
+        log(f"  preview    {preview['first_build_s']:8.2f} s  first build; an edit served after {edits} s")
+
     r = run([digest, "build"], project, limit, "digest build (cold)", {**cache, **COLD})
     result["build_cold"] = {"seconds": r.seconds, "peak_mib": r.peak_mib}
     log(f"  build      {r.seconds:8.2f} s  (cold), peak {r.peak_mib:.0f} MiB")
@@ -313,6 +322,12 @@ def table(results: Sequence[dict[str, Any]]) -> str:
             if name in r:
                 stages = ", ".join(f"{k} {v:.2f} s" for k, v in r[name].get("stages", {}).items())
                 notes.append(f"N={r['entries']:,}: generate stages ({label}): {stages}")
+        if "preview" in r:
+            edits = ", ".join(f"{s:.2f}" for s in r["preview"]["edit_visible_s"])
+            notes.append(
+                f"N={r['entries']:,}: live preview: an edited entry served after {edits} s"
+                f" (first build {r['preview']['first_build_s']:.1f} s)"
+            )
         notes.append(
             f"N={r['entries']:,}: machine speed (a fixed loop, lower is faster): {r['calibration_s']:.3f} s"
             f" before, {r['calibration_end_s']:.3f} s after"
