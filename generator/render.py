@@ -212,21 +212,19 @@ def _a(target: str, text: str, cls: str = "") -> str:
 
 
 class Cards:
-    """Entry cards, each made once however many lists show it (a large digest shows
-    an entry on seven pages or so), with links from the root, UP put in per page."""
+    """Entry cards, and other fragments shown on many pages (term links, entries in
+    related lists), each made once: a large digest shows an entry's card on seven pages
+    or so. Their links start at the root; each page puts in its own way up for UP."""
 
     def __init__(self, digest: Digest) -> None:
         self.digest = digest
-        self._made: dict[str, str] = {}
-        self._terms: dict[tuple[str, str], str] = {}
-        self._fragments: dict[tuple[str, ...], str] = {}
+        self._made: dict[tuple[str, ...], str] = {}
 
     def fragment(self, key: tuple[str, ...], make: Callable[[], str]) -> str:
-        """A piece of HTML shown on many pages (a term's link, an entry in a related
-        list), made once, with links from the root."""
-        made = self._fragments.get(key)
+        """The fragment named `key`, made by `make` the first time it is asked for."""
+        made = self._made.get(key)
         if made is None:
-            made = self._fragments[key] = make()
+            made = self._made[key] = make()
         return made
 
     def chips(self, entry: Entry) -> str:
@@ -234,25 +232,22 @@ class Cards:
         return f'<p class="digest-chips">{" ".join(parts)}</p>' if parts else ""
 
     def chip(self, facet: str, key: str) -> str:
-        chip = self._terms.get((facet, key))
-        if chip is None:
-            term = self.digest.term(facet, key)
-            chip = self._terms[(facet, key)] = _a(term.url, term.name, f"digest-chip digest-chip--{facet}")
-        return chip
+        term = self.digest.term(facet, key)
+        return self.fragment(("chip", facet, key), lambda: _a(term.url, term.name, f"digest-chip digest-chip--{facet}"))
 
     def card(self, entry: Entry) -> str:
         """One entry in a list: date, title, summary, term chips."""
-        made = self._made.get(entry.url)
-        if made is None:
-            made = self._made[entry.url] = (
+        return self.fragment(
+            ("card", entry.url),
+            lambda: (
                 '<div class="digest-card">'
                 f'<p class="digest-card__date">{time(entry.date)}</p>'
                 f'<h3 class="digest-card__title">{_a(entry.url, entry.title)}</h3>'
                 f'<p class="digest-card__summary">{esc(entry.summary)}</p>'
                 f"{self.chips(entry)}"
                 "</div>"
-            )
-        return made
+            ),
+        )
 
     def list(self, page: str, entries: Sequence[Entry]) -> str:
         """Cards in a block. (The search index never sees them: it is fed each page's
