@@ -18,14 +18,16 @@ from .measure import BenchError, environment
 EDITS = 3
 
 
-def _free_port() -> int:
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on now."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port: int = sock.getsockname()[1]
         return port
 
 
-def _get(url: str) -> str:
+def fetch(url: str) -> str:
+    """The page at `url`, or "" when it cannot be fetched (yet)."""
     try:
         with urllib.request.urlopen(url, timeout=5) as response:
             return str(response.read().decode("utf-8"))
@@ -39,7 +41,7 @@ def measure_preview(digest: Path, project: Path, timeout: float, env: dict[str, 
     served, shows the change (polled every 50 ms). The entry file is restored after."""
     entries = sorted((project / "content/entries").rglob("*.md"))
     entry = entries[len(entries) // 2]
-    port = _free_port()
+    port = free_port()
     url = f"http://127.0.0.1:{port}/entries/{entry.parent.name}/{entry.stem}/"
     original = entry.read_text(encoding="utf-8")
     process = subprocess.Popen(
@@ -52,7 +54,7 @@ def measure_preview(digest: Path, project: Path, timeout: float, env: dict[str, 
     )
     try:
         start = time.perf_counter()
-        while "digest-summary" not in _get(url):
+        while "digest-summary" not in fetch(url):
             if process.poll() is not None or time.perf_counter() - start > timeout:
                 raise BenchError(f"digest serve did not serve {url} (exit {process.poll()})")
             time.sleep(0.2)
@@ -63,7 +65,7 @@ def measure_preview(digest: Path, project: Path, timeout: float, env: dict[str, 
             marker = f"Edited{n}x{time.time_ns()}"
             entry.write_text(re.sub(r"^summary: ", f"summary: {marker} ", original, count=1, flags=re.M), encoding="utf-8")
             saved = time.perf_counter()
-            while marker not in _get(url):
+            while marker not in fetch(url):
                 if time.perf_counter() - saved > 60:
                     raise BenchError("digest serve never showed the edited entry")
                 time.sleep(0.05)
