@@ -113,9 +113,7 @@ def _in_chunks(files: list[Path], root: Path, taxonomy: Taxonomy, workers: int) 
     come back as text.
     """
     if workers <= 1 or len(files) < PARALLEL_FROM or "fork" not in mp.get_all_start_methods():
-        for file in files:
-            digest, checked = _check(file, root, taxonomy)
-            yield digest, encode(checked), checked
+        yield from _here(files, root, taxonomy)
         return
     # This process also decodes the others' results, so it takes a smaller share.
     first = len(files) * 9 // (10 * workers)
@@ -126,12 +124,17 @@ def _in_chunks(files: list[Path], root: Path, taxonomy: Taxonomy, workers: int) 
     with ProcessPoolExecutor(max_workers=workers - 1, mp_context=mp.get_context("fork")) as pool:
         n = len(chunks)
         results = pool.map(check_files, chunks, [root] * n, [taxonomy] * n)
-        for file in files[:first]:
-            digest, checked = _check(file, root, taxonomy)
-            yield digest, encode(checked), checked
+        yield from _here(files[:first], root, taxonomy)
         for chunk in results:
             for digest, record in chunk:
                 yield digest, record, None
+
+
+def _here(files: list[Path], root: Path, taxonomy: Taxonomy) -> Iterator[tuple[str | None, str, Checked]]:
+    """Files checked in this process: hash, JSON record (for the cache) and result."""
+    for file in files:
+        digest, checked = _check(file, root, taxonomy)
+        yield digest, encode(checked), checked
 
 
 def _checked(

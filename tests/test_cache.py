@@ -178,3 +178,14 @@ def test_checking_some_files_keeps_the_others_cached(fixture_site: Path, monkeyp
     checked = _no_checking(monkeypatch)
     _load(fixture_site)
     assert checked == []
+
+
+def test_parallel_check_equals_one_process(fixture_site: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Checked in two processes (this one takes the first share), the digest, problems
+    and hashes are those of one process, cold and warm."""
+    monkeypatch.setenv("DIGEST_CACHE", "off")
+    one = _load(fixture_site, today=dt.date(2026, 5, 13))
+    monkeypatch.setattr(load_module, "PARALLEL_FROM", 2)  # the fixture's few files: parallel all the same
+    two = _load(fixture_site, today=dt.date(2026, 5, 13), workers=2)
+    assert two.digest == one.digest and two.problems == one.problems and two.hashes == one.hashes
+    assert one.digest is not None and len(one.digest.entries) > 2
