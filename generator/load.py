@@ -14,10 +14,10 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .cache import CheckCache, Checked, decode, encode, file_hash
+from .cache import CheckCache, Checked, encode, file_hash
 from .config import Project
 from .model import Digest, Entry, Problem, Term
-from .read import find_entries, read_capped, read_entry, read_yaml_file, relative
+from .read import find_entries, read_capped, read_entry, read_unless_link, read_yaml_file, relative
 from .validate import Report, Taxonomy, build_taxonomy, future_dates, validate_entry, validate_taxonomy
 
 
@@ -77,17 +77,11 @@ def cross_checks(report: Report, taxonomy: Taxonomy, files: list[Path], root: Pa
                     )
 
 
-def check_file(file: Path, root: Path, taxonomy: Taxonomy) -> tuple[str | None, str]:
-    """Read and validate one entry file. Returns the hash of the bytes it was read from
-    (None for a symbolic link, refused unread) and the result as a JSON line: text
-    crosses from a worker process far faster than objects do."""
-    digest, checked = _check(file, root, taxonomy)
-    return digest, encode(checked)
-
-
 def _check(file: Path, root: Path, taxonomy: Taxonomy) -> tuple[str | None, Checked]:
+    """Read and validate one entry file. Returns the hash of the bytes it was read from
+    (None for a symbolic link, refused unread) and the result."""
     report = Report()
-    data = None if file.is_symlink() else read_capped(file)
+    data = read_unless_link(file)
     raw, problems = read_entry(file, root, data)
     report.problems.extend(problems)
     entry = validate_entry(raw, taxonomy, report) if raw is not None else None
@@ -95,46 +89,45 @@ def _check(file: Path, root: Path, taxonomy: Taxonomy) -> tuple[str | None, Chec
     return (file_hash(data) if data is not None else None), checked
 
 
-def check_files(files: list[Path], root: Path, taxonomy: Taxonomy) -> list[tuple[str | None, str]]:
-    """check_file over some files: the unit of work of a worker process."""
-    return [check_file(file, root, taxonomy) for file in files]
+# What checking a file gives: the hash of its bytes, its result as a JSON line for the
+# check cache (None when the cache is off) and the result itself.
+Result = tuple[str | None, str | None, Checked]
+
+
+def check_files(files: list[Path], root: Path, taxonomy: Taxonomy, records: bool) -> list[Result]:
+    """Check some files: the unit of work of a worker process. (Its results come back
+    pickled: for these small frozen objects, faster than JSON and rebuilding them.)"""
+    results: list[Result] = []
+    for file in files:
+        digest, checked = _check(file, root, taxonomy)
+        results.append((digest, encode(checked) if records else None, checked))
+    return results
 
 
 # Below this many files a worker process costs more than it saves.
 PARALLEL_FROM = 2000
 
 
-def _in_chunks(files: list[Path], root: Path, taxonomy: Taxonomy, workers: int) -> Iterator[tuple[str | None, str, Checked | None]]:
-    """Each file's hash, JSON record and (when checked in this process) result, in
-    file order, so output does not depend on scheduling.
-
-    With several workers and many files, forked processes check contiguous chunks
-    while this one checks the first: its results need no decoding, and the others'
-    come back as text.
-    """
+def _in_chunks(files: list[Path], root: Path, taxonomy: Taxonomy, workers: int, records: bool) -> Iterator[Result]:
+    """Each file's result (see Result), in file order, so output does not depend on
+    scheduling. With several workers and many files, forked processes check contiguous
+    chunks while this one checks the first."""
     if workers <= 1 or len(files) < PARALLEL_FROM or "fork" not in mp.get_all_start_methods():
-        yield from _here(files, root, taxonomy)
+        yield from check_files(files, root, taxonomy, records)
         return
-    # This process also decodes the others' results, so it takes a smaller share.
-    first = len(files) * 9 // (10 * workers)
+    # An equal share: this process unpickles the others' results, which cost them
+    # about as much to pickle.
+    first = len(files) // workers
     size = -(-(len(files) - first) // (workers - 1))
     chunks = [files[i : i + size] for i in range(first, len(files), size)]
     # fork: workers inherit the loaded modules, so they start in milliseconds. Only
     # from a process with no other threads (not under the live preview's server).
     with ProcessPoolExecutor(max_workers=workers - 1, mp_context=mp.get_context("fork")) as pool:
         n = len(chunks)
-        results = pool.map(check_files, chunks, [root] * n, [taxonomy] * n)
-        yield from _here(files[:first], root, taxonomy)
+        results = pool.map(check_files, chunks, [root] * n, [taxonomy] * n, [records] * n)
+        yield from check_files(files[:first], root, taxonomy, records)
         for chunk in results:
-            for digest, record in chunk:
-                yield digest, record, None
-
-
-def _here(files: list[Path], root: Path, taxonomy: Taxonomy) -> Iterator[tuple[str | None, str, Checked]]:
-    """Files checked in this process: hash, JSON record (for the cache) and result."""
-    for file in files:
-        digest, checked = _check(file, root, taxonomy)
-        yield digest, encode(checked), checked
+            yield from chunk
 
 
 def _checked(
@@ -156,12 +149,10 @@ def _checked(
                     results[index] = (known, hit)
                     continue
         todo.append(index)
-    fresh = _in_chunks([files[i] for i in todo], project.root, taxonomy, workers)
+    fresh = _in_chunks([files[i] for i in todo], project.root, taxonomy, workers, records=cache.file is not None)
     for index, (digest, record, checked) in zip(todo, fresh, strict=True):
-        if checked is None:
-            checked = decode(record, entry=entries)  # as a later run reads it from the cache
         results[index] = (digest, checked)
-        if digest is not None:
+        if digest is not None and record is not None:
             cache.put(relative(files[index], project.root), digest, record)
     cache.save(whole)
     return [r for r in results if r is not None]

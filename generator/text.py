@@ -45,6 +45,18 @@ def _describe(char: str) -> str:
     return f"U+{ord(char):04X} {_NAMES.get(char) or unicodedata.name(char, 'control character')}"
 
 
+# Bytes that are never part of a refused character's UTF-8 form: printable ASCII, tab,
+# newline, and every byte but the lead bytes of U+0080-U+009F (C2), of the bidi controls
+# (E2) and of U+FFFE/U+FFFF (EF). (Continuation bytes alone are harmless.)
+_SURELY_FINE = bytes(b for b in range(256) if b in (9, 10) or 0x20 <= b < 0x7F or (b >= 0x80 and b not in (0xC2, 0xE2, 0xEF)))
+
+
+def maybe_forbidden(data: bytes) -> bool:
+    """False when UTF-8 `data` surely holds no refused character: one pass in C,
+    several times faster than the regular expression, which then need not run."""
+    return bool(data.translate(None, _SURELY_FINE))
+
+
 def forbidden_char(text: str) -> tuple[int, str] | None:
     """Return (index, description) of the first character we refuse to publish."""
     match = _FORBIDDEN.search(text)

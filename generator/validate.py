@@ -10,7 +10,6 @@ import datetime as dt
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from pathlib import PurePosixPath
 
 from .bodies import body_problems
 from .model import Correction, Entry, Facet, Problem, Source, Term
@@ -357,8 +356,10 @@ def validate_entry(raw: RawFile, taxonomy: Taxonomy, report: Report) -> Entry | 
     date is recorded in `report.dates` for `future_dates`."""
     mark = len(report.problems)  # this entry's findings are those after the mark
     path = raw.path
-    file = PurePosixPath(path)
-    parts, slug = file.parts, file.stem
+    # String work, not PurePosixPath: the path is relative() already, and this runs per file.
+    parts = path.split("/")
+    dot = parts[-1].rfind(".")
+    slug = parts[-1][:dot] if 0 < dot < len(parts[-1]) - 1 else parts[-1]
     if not SLUG.match(slug):
         report.add(path, None, "file", f"'{parts[-1]}': file names must be lowercase words joined by hyphens, e.g. chip-rules-tightened.md")
     body = _body(report, raw)

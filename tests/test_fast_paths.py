@@ -2,6 +2,8 @@
 
 - `read.fast_yaml` reads front matter in the common shape without libyaml; it must give
   the very nodes (kinds, tags, texts, lines, columns) libyaml gives, or give up.
+- `text.maybe_forbidden` lets the reader skip searching a file for refused characters;
+  it must never miss one.
 - `bodies.plain_html` renders plain-prose write-ups without Python-Markdown; it must
   give Markdown's very HTML, or give up. A feed item's HTML then skips nh3 for that
   part, which nh3 must give back unchanged.
@@ -25,8 +27,16 @@ from generator.bodies import _feed_parser, body_html, notes_html, plain_html, sa
 from generator.config import load_project
 from generator.load import load
 from generator.model import Correction, Digest, Source
-from generator.read import YamlNode, fast_yaml, parse_yaml, split_front_matter
-from generator.text import blank_forbidden, nfc
+from generator.read import (
+    MAX_ENTRY_BYTES,
+    YamlNode,
+    fast_yaml,
+    parse_yaml,
+    read_capped,
+    read_unless_link,
+    split_front_matter,
+)
+from generator.text import blank_forbidden, forbidden_chars, maybe_forbidden, nfc
 from support import FIXTURES, ROOT
 
 
@@ -236,3 +246,29 @@ def corpus_digests(tmp_path_factory: pytest.TempPathFactory) -> list[Digest]:
     digests = [load(load_project(root)).digest for root in (ROOT, folder)]
     assert all(d is not None for d in digests)
     return [d for d in digests if d is not None]
+
+
+# --- reading files ----------------------------------------------------------------------
+
+
+def test_the_byte_precheck_never_misses_a_forbidden_character() -> None:
+    """maybe_forbidden lets the reader skip the search for refused characters; it must
+    say 'maybe' for every one of them, alone or inside text."""
+    refused = [chr(c) for c in range(0x110000) if not 0xD800 <= c <= 0xDFFF and forbidden_chars(chr(c))]
+    assert len(refused) > 60
+    for char in refused:
+        assert maybe_forbidden(char.encode()), repr(char)
+        assert maybe_forbidden(f"Plain text {char} and more".encode()), repr(char)
+    assert not maybe_forbidden("Plain text, tabs\tand lines\n, é, 中文 and 😀.".encode())
+
+
+def test_reading_an_entry_refuses_to_follow_a_link(tmp_path: Path) -> None:
+    real = tmp_path / "real.md"
+    real.write_bytes(b"x" * (MAX_ENTRY_BYTES + 100))
+    (tmp_path / "link.md").symlink_to(real)
+    assert read_unless_link(tmp_path / "link.md") is None
+    assert read_unless_link(str(real)) == read_capped(real) == b"x" * (MAX_ENTRY_BYTES + 1)
+    (tmp_path / "small.md").write_bytes(b"---\n")
+    assert read_unless_link(tmp_path / "small.md") == b"---\n"
+    with pytest.raises(FileNotFoundError):
+        read_unless_link(tmp_path / "missing.md")

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from generator.read import decode, parse_yaml, split_front_matter
+from pathlib import Path
+
+from generator.read import STRAY_ENTRY, decode, find_entries, parse_yaml, split_front_matter
 from generator.text import did_you_mean
 
 STR = "tag:yaml.org,2002:str"
@@ -216,3 +218,27 @@ def test_did_you_mean_is_deterministic() -> None:
     first = did_you_mean("export-control", candidates)
     assert first == " (did you mean 'export-controls'?)"
     assert did_you_mean("export-control", list(reversed(candidates))) == first
+
+
+# --- find_entries ----------------------------------------------------------------------------
+
+
+def test_find_entries_lists_markdown_files_in_path_order_and_reports_the_rest(tmp_path: Path) -> None:
+    entries = tmp_path / "content/entries"
+    names = ["a.md", "a/z.md", "a-b.md", "B.md", "2026/x.md", "2026/sub/y.md", "2026/a.md", "ä.md", "a.mdx"]
+    for name in names:
+        (entries / name).parent.mkdir(parents=True, exist_ok=True)
+        (entries / name).write_text("x", encoding="utf-8")
+    (entries / ".hidden.md").write_text("x", encoding="utf-8")
+    (entries / ".git").mkdir()
+    (entries / ".git/c.md").write_text("x", encoding="utf-8")
+    (entries / "link.md").symlink_to(entries / "a.md")
+    (entries / "linked").symlink_to(entries / "2026")
+    found, problems = find_entries(entries, tmp_path)
+    expected = sorted(entries / n for n in names if n.endswith(".md"))
+    assert found == expected  # in path order, hidden ones left out
+    assert sorted((p.path, p.message) for p in problems) == [
+        ("content/entries/a.mdx", STRAY_ENTRY),
+        ("content/entries/link.md", "symbolic links are not allowed"),
+        ("content/entries/linked", "symbolic links are not allowed"),
+    ]
