@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 MANIFEST = ".digest-manifest"
+_WRITE = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_CLOEXEC", 0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +100,7 @@ class _Writer:
         self.listing: dict[str, tuple[str, int]] = {}
         self.unchanged = 0
         self.folders: set[str] = set()  # made already: one mkdir per folder, not per file
+        self.fresh: set[str] = set()  # made by this writer: no file in them to compare with
 
     def write_all(self, files: Iterable[tuple[str, Content]]) -> float:
         """Write every file; returns the seconds it took."""
@@ -110,9 +112,11 @@ class _Writer:
     def write(self, rel: str, content: Content) -> None:
         # Plain strings, not Path objects: a large digest writes tens of thousands of files.
         target = os.path.join(self.out, *_safe(rel))
+        folder, name = os.path.split(target)
+        fresh = folder in self.fresh or (folder not in self.folders and self._make_folder(folder))
         key = content.key if isinstance(content, Lazy) else ""
         old = self.known.get(rel)
-        if key and old is not None and old[0] == key:
+        if key and old is not None and old[0] == key and not fresh:
             try:
                 if os.stat(target).st_size == old[1]:
                     self.unchanged += 1
@@ -123,23 +127,37 @@ class _Writer:
         data = content.make() if isinstance(content, Lazy) else content
         blob = data.encode("utf-8") if isinstance(data, str) else data
         self.listing[rel] = (key, len(blob))
-        try:
-            if os.stat(target).st_size == len(blob):
-                with open(target, "rb") as handle:
-                    if handle.read() == blob:
-                        self.unchanged += 1
-                        return
-        except OSError:
-            pass
-        folder, name = os.path.split(target)
-        if folder not in self.folders:
-            os.makedirs(folder, exist_ok=True)
-            self.folders.add(folder)
+        if not fresh:  # a folder made by this run holds no older file to compare with
+            try:
+                if os.stat(target).st_size == len(blob):
+                    with open(target, "rb") as handle:
+                        if handle.read() == blob:
+                            self.unchanged += 1
+                            return
+            except OSError:
+                pass
         tmp = os.path.join(folder, f".{name}.tmp")
-        with open(tmp, "wb") as handle:
-            handle.write(blob)
+        fd = os.open(tmp, _WRITE, 0o666)
+        try:
+            view = memoryview(blob)
+            while view:
+                view = view[os.write(fd, view) :]
+        finally:
+            os.close(fd)
         os.replace(tmp, target)  # atomic: a reader never sees half a page
         self.written.append(rel)
+
+    def _make_folder(self, folder: str) -> bool:
+        """Make `folder` (and its parents) if missing; True if this call made it."""
+        self.folders.add(folder)
+        try:
+            os.mkdir(folder)
+        except FileExistsError:
+            return False
+        except FileNotFoundError:
+            os.makedirs(folder, exist_ok=True)
+        self.fresh.add(folder)
+        return True
 
     def merge(self, other: _Result) -> float:
         """Take in what another writer wrote; returns the seconds it took."""

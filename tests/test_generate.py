@@ -240,9 +240,9 @@ def test_generate_timings(fixture_site: Path, tmp_path: Path, capsys: pytest.Cap
     assert main(["generate", "--out", str(tmp_path / "out"), "--timings"]) == 0
     err = capsys.readouterr().err
     stages = dict(re.findall(r"([a-z][a-z ]*?) ([0-9.]+) s", err.removeprefix("timings: ")))
-    assert list(stages) == ["load", "entries", "lists and feeds", "total"], err
-    assert float(stages["total"]) >= float(stages["load"]) + float(stages["entries"])
-    assert float(stages["lists and feeds"]) > 0  # measured in the process that made them
+    assert list(stages) == ["load", "entry pages", "other files", "total"], err
+    assert float(stages["total"]) >= float(stages["load"]) + float(stages["entry pages"])
+    assert float(stages["other files"]) > 0  # measured in the process that made them
 
 
 def _made_pages(monkeypatch: pytest.MonkeyPatch) -> list[str]:
