@@ -99,7 +99,7 @@ def body_problems(body: str) -> list[tuple[int, str]]:
     The body is parsed by the same Markdown as the site, so code spans, indented and
     fenced code, lists and lazy continuations count exactly as they will render.
     """
-    if not any(marker in body for marker in ("<", "](", "]:", "![")):
+    if "<" not in body and "](" not in body and "]:" not in body and "![" not in body:
         return []  # no tag, link or image is possible: the common case, kept cheap
     parser, collect = _checking_parser()
     parser.reset()
@@ -284,8 +284,11 @@ def notes_html(entry: Entry, base: str | None = None) -> list[str] | None:
         if source.url and base is None:
             label = f'<a href="{esc(source.url)}">{label}</a>'
         elif source.url and base is not None:
-            href = urljoin(base, source.url)  # what sanitise's filter does to a link
-            if urlsplit(href).scheme.lower() not in ("http", "https"):
+            try:
+                href = urljoin(base, source.url)  # what sanitise's filter does to a link
+                if urlsplit(href).scheme.lower() not in ("http", "https"):
+                    return None
+            except ValueError:  # `https://[x`: nh3 drops such a link, and decides here
                 return None
             label = f'<a href="{_nh3_attr(href)}" rel="{LINK_REL}">{label}</a>'
         sources.append(f"<li>{label}</li>")

@@ -182,10 +182,19 @@ _IMPLICIT = yaml.SafeLoader.yaml_implicit_resolvers
 def _resolve_plain(value: str) -> str:
     """The YAML 1.1 type of an unquoted scalar (what SafeLoader's resolver answers,
     without its per-call overhead): `yes`, `2024` or `null` are not text."""
-    for tag, pattern in _IMPLICIT.get(value[:1] or "", ()):
-        if pattern.match(value):
-            return str(tag)
-    return "tag:yaml.org,2002:str"
+    tag = _RESOLVED.get(value)
+    if tag is None:
+        tag = "tag:yaml.org,2002:str"
+        for implicit, pattern in _IMPLICIT.get(value[:1] or "", ()):
+            if pattern.match(value):
+                tag = str(implicit)
+                break
+        if len(value) <= 40 and len(_RESOLVED) < 50_000:
+            _RESOLVED[value] = tag  # keys, slugs, dates and names recur from file to file
+    return tag
+
+
+_RESOLVED: dict[str, str] = {}
 
 
 def _mark(event: object) -> tuple[int, int]:

@@ -7,6 +7,7 @@ located YAML node and return a clean value or add a Problem naming the field.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -80,11 +81,10 @@ def date(report: Report, path: str, node: YamlNode, name: str) -> tuple[dt.date,
     raw = node.text.strip()
     if DATE.match(raw):
         try:
-            day = dt.date.fromisoformat(raw)
+            return _day(raw)
         except ValueError:
             report.add(path, node, name, f"'{raw}' is not a real calendar date")
             return None
-        return day, dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC)
     match = DATETIME.match(raw)
     if not match:
         report.add(path, node, name, f"'{raw}' is not a date (YYYY-MM-DD) or an ISO 8601 datetime")
@@ -98,6 +98,13 @@ def date(report: Report, path: str, node: YamlNode, name: str) -> tuple[dt.date,
         report.add(path, node, name, f"'{raw}' is not a real date and time")
         return None
     return moment.date(), moment.astimezone(dt.UTC)
+
+
+@functools.lru_cache(maxsize=4096)
+def _day(raw: str) -> tuple[dt.date, dt.datetime]:
+    """A YYYY-MM-DD date and its midnight UTC (kept: entries and sources share dates)."""
+    day = dt.date.fromisoformat(raw)
+    return day, dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC)
 
 
 _URL_REFUSED = re.compile(r"[\s\"'<>\\`]")

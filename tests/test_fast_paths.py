@@ -226,11 +226,17 @@ def test_feed_html_of_plain_write_ups_is_what_nh3_gives_for_the_whole(corpus_dig
         Source("Q", None, "https://x.example/a#", None),
         Source("R", "No link", None, None),
     )
+    broken = Source("S", None, "https://[broken/", None)  # urljoin fails: nh3 drops the link
     note = Correction(dt.date(2026, 5, 13), "<script>x</script> & co \xa0 {{y}}")
     plain_seen = 0
     for digest in corpus_digests:
         for entry in digest.entries:
-            for variant in (entry, replace(entry, sources=(*entry.sources, *hostile), corrections=(note,))):
+            variants = (
+                entry,
+                replace(entry, sources=(*entry.sources, *hostile), corrections=(note,)),
+                replace(entry, sources=(*entry.sources, broken)),
+            )
+            for variant in variants:
                 base = "https://d.example/" + variant.url
                 plain = plain_html(variant.body)
                 if plain is not None:
