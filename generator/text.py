@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -77,6 +78,7 @@ def nfc(text: str) -> str:
     return unicodedata.normalize("NFC", text)
 
 
+@functools.lru_cache(maxsize=4096)  # term references recur in every entry
 def fold(text: str) -> str:
     """The form used to match a term reference: case- and width-insensitive."""
     return unicodedata.normalize("NFKC", text).casefold().strip()
