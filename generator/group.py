@@ -6,8 +6,10 @@ an explicit key, so output never depends on set or dict iteration order.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import math
+import operator
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -141,20 +143,29 @@ def related(digest: Digest, limit: int = 5) -> dict[str, tuple[Entry, ...]]:
             for index, me in enumerate(ids):
                 mine = scores[me]
                 get = mine.get
-                for other in ids[max(0, index - NEIGHBOURS) : index + NEIGHBOURS + 1]:
+                # The neighbours before and after: an entry is not related to itself.
+                for other in ids[index - NEIGHBOURS if index > NEIGHBOURS else 0 : index]:
                     mine[other] = get(other, 0.0) + weight
-                del mine[me]  # an entry is not related to itself
+                for other in ids[index + 1 : index + NEIGHBOURS + 1]:
+                    mine[other] = get(other, 0.0) + weight
     # Closeness in time, by days apart: a table, not a power per candidate.
     span = (max(days) - min(days) + 1) if days else 1
     decay = [0.5 ** (d / HALF_LIFE_DAYS) for d in range(span)]
     urls = [entry.url for entry in entries]
+    by_shared = operator.itemgetter(1)
     result: dict[str, tuple[Entry, ...]] = {}
     for me, entry in enumerate(entries):
         day = days[me]
-        ranked = sorted(
-            [(-shared * decay[abs(day - days[other])], urls[other], other) for other, shared in scores[me].items()]
-        )  # score, then URL: a stable order for equal scores
-        result[entry.url] = tuple(entries[other] for _, _, other in ranked[:limit])
+        # The best `limit` by score, then URL (a stable order for equal scores). The
+        # candidates come highest shared score first; as closeness in time is at most
+        # 1, once one's shared score is below the last kept score none after can win.
+        best: list[tuple[float, str, int]] = []
+        for other, shared in sorted(scores[me].items(), key=by_shared, reverse=True):
+            if len(best) == limit and shared < -best[-1][0]:
+                break
+            bisect.insort(best, (-shared * decay[abs(day - days[other])], urls[other], other))
+            del best[limit:]
+        result[entry.url] = tuple(entries[other] for _, _, other in best)
     return result
 
 

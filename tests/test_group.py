@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
+import random
 
 from generator import group
 from generator.model import DEFAULT_FACETS, Digest, Entry, Source, Term
@@ -78,6 +80,44 @@ def test_related_compares_only_neighbours_in_time() -> None:
     middle = related["entries/2024/e100/"]
     assert {e.slug for e in middle} == {f"e{i:03d}" for i in range(100 - group.NEIGHBOURS, 101 + group.NEIGHBOURS) if i != 100}
     assert [e.slug for e in middle[:2]] in (["e099", "e101"], ["e101", "e099"])
+
+
+def _related_by_definition(d: Digest, limit: int) -> dict[str, list[str]]:
+    """Every candidate scored and sorted: what related() must give, without its shortcut."""
+    entries, total = d.entries, len(d.entries)
+    scores: dict[str, dict[str, float]] = {e.url: {} for e in entries}
+    for facet in d.facets:
+        for members in group.by_term(d, facet.key).values():
+            weight = math.log((total + 1) / len(members)) + 0.1
+            oldest_first = list(reversed(members))
+            for index, me in enumerate(oldest_first):
+                for other in oldest_first[max(0, index - group.NEIGHBOURS) : index + group.NEIGHBOURS + 1]:
+                    if other is not me:
+                        scores[me.url][other.url] = scores[me.url].get(other.url, 0.0) + weight
+    day = {e.url: e.date.toordinal() for e in entries}
+    return {
+        url: [o for _, o in sorted((-s * 0.5 ** (abs(day[url] - day[o]) / group.HALF_LIFE_DAYS), o) for o, s in found.items())[:limit]]
+        for url, found in scores.items()
+    }
+
+
+def test_related_equals_scoring_every_candidate() -> None:
+    """related() stops looking once no candidate can make the list; that must never
+    change it, ties (same scores, same days) included."""
+    rng = random.Random(3)
+    actors, topics = [f"a{i}" for i in range(12)], [f"t{i}" for i in range(8)]
+    many = [
+        entry(
+            f"e{i:04d}",
+            (dt.date(2023, 1, 1) + dt.timedelta(days=rng.choice([0, 1, 2, 30, 400, rng.randrange(900)]))).isoformat(),
+            tuple(sorted(set(rng.sample(actors, rng.randint(1, 3))))),
+            tuple(sorted(set(rng.sample(topics, rng.randint(1, 2))))),
+        )
+        for i in range(1500)
+    ]
+    d = digest(*many)
+    for limit in (1, 5, 30):
+        assert {url: [e.url for e in found] for url, found in group.related(d, limit).items()} == _related_by_definition(d, limit)
 
 
 def test_lede() -> None:
