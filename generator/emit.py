@@ -136,7 +136,9 @@ class _Writer:
                             return
             except OSError:
                 pass
-        tmp = os.path.join(folder, f".{name}.tmp")
+        # A file replacing another is written beside it and renamed: a reader never
+        # sees half a page. A new folder has nothing to replace (a first run: all of them).
+        tmp = target if fresh else os.path.join(folder, f".{name}.tmp")
         fd = os.open(tmp, _WRITE, 0o666)
         try:
             view = memoryview(blob)
@@ -144,7 +146,8 @@ class _Writer:
                 view = view[os.write(fd, view) :]
         finally:
             os.close(fd)
-        os.replace(tmp, target)  # atomic: a reader never sees half a page
+        if not fresh:
+            os.replace(tmp, target)
         self.written.append(rel)
 
     def _make_folder(self, folder: str) -> bool:

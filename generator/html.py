@@ -18,9 +18,13 @@ MONTHS = (
 
 
 # Both caches are for values repeated across pages (term names, links to terms); small
-# enough that a large digest's summaries, each escaped a few times, do not pile up.
+# enough not to pile up.
 @functools.lru_cache(maxsize=8192)
 def _esc(value: str) -> str:
+    return _escape(value)
+
+
+def _escape(value: str) -> str:
     return html.escape(value, quote=True).replace("{", "&#123;").replace("}", "&#125;")
 
 
@@ -29,8 +33,10 @@ def esc(value: object) -> str:
 
     Braces are escaped too, so `{{ 7*7 }}` can never reach a template engine as syntax.
     """
-    # Cached: a term's name is escaped on every card that shows it.
-    return _esc(str(value))
+    text = str(value)
+    # Short values are cached: a term's name is escaped on every card that shows it.
+    # Long ones (summaries) are each escaped a few times at most: a cache only costs.
+    return _escape(text) if len(text) > 80 else _esc(text)
 
 
 def long_date(day: dt.date) -> str:
@@ -42,6 +48,7 @@ def month_name(year: int, month: int) -> str:
     return f"{MONTHS[month - 1]} {year}"
 
 
+@functools.lru_cache(maxsize=4096)  # entries and their sources share dates
 def time(day: dt.date) -> str:
     return f'<time datetime="{day.isoformat()}">{long_date(day)}</time>'
 
