@@ -10,8 +10,10 @@ import bisect
 import datetime as dt
 import math
 import operator
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import chain
 
 from .model import Digest, Entry, Term
 
@@ -102,11 +104,10 @@ def paginate(items: Sequence[Entry], size: int) -> list[tuple[Entry, ...]]:
 
 def co_occurring(digest: Digest, entries: Sequence[Entry], facet: str, exclude: str | None = None) -> list[tuple[Term, int]]:
     """Terms of `facet` that appear in `entries`, with counts, most frequent first."""
-    counts: dict[str, int] = {}
-    for entry in entries:
-        for key in entry.terms_of(facet):
-            if key != exclude:
-                counts[key] = counts.get(key, 0) + 1
+    keys = digest.keys_of(facet)
+    counts = Counter(chain.from_iterable([keys[entry.url] for entry in entries]))
+    if exclude is not None:
+        counts.pop(exclude, None)
     return sorted(
         ((digest.term(facet, k), n) for k, n in counts.items()),
         key=lambda pair: (-pair[1], pair[0].name.casefold(), pair[0].key),

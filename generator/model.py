@@ -123,6 +123,7 @@ class Digest:
     terms: tuple[tuple[str, tuple[Term, ...]], ...]  # (facet key, terms in file order)
     _index: dict[tuple[str, str], Term] = field(default_factory=dict, compare=False, repr=False)
     _lists: dict[str, dict[str, tuple[Entry, ...]]] = field(default_factory=dict, compare=False, repr=False)
+    _keys: dict[str, dict[str, tuple[str, ...]]] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         for facet_key, terms in self.terms:
@@ -137,6 +138,14 @@ class Digest:
             if key == facet:
                 return terms
         return ()
+
+    def keys_of(self, facet: str) -> dict[str, tuple[str, ...]]:
+        """Entry URL -> its term keys of `facet`: made once per facet, for code that
+        counts terms over many entries (a dictionary lookup, not a method call each)."""
+        keys = self._keys.get(facet)
+        if keys is None:
+            keys = self._keys[facet] = {entry.url: entry.terms_of(facet) for entry in self.entries}
+        return keys
 
     def by_term(self, facet: str) -> dict[str, tuple[Entry, ...]]:
         """Term key -> its entries, newest first; every term present, even when unused.

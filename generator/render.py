@@ -219,6 +219,7 @@ class Cards:
     def __init__(self, digest: Digest) -> None:
         self.digest = digest
         self._made: dict[tuple[str, ...], str] = {}
+        self._cards: dict[str, str] = {}  # entry URL -> its card, the most asked-for fragment
 
     def fragment(self, key: tuple[str, ...], make: Callable[[], str]) -> str:
         """The fragment named `key`, made by `make` the first time it is asked for."""
@@ -237,24 +238,25 @@ class Cards:
 
     def card(self, entry: Entry) -> str:
         """One entry in a list: date, title, summary, term chips."""
-        return self.fragment(
-            ("card", entry.url),
-            lambda: (
+        made = self._cards.get(entry.url)
+        if made is None:
+            made = self._cards[entry.url] = (
                 '<div class="digest-card">'
                 f'<p class="digest-card__date">{time(entry.date)}</p>'
                 f'<h3 class="digest-card__title">{_a(entry.url, entry.title)}</h3>'
                 f'<p class="digest-card__summary">{esc(entry.summary)}</p>'
                 f"{self.chips(entry)}"
                 "</div>"
-            ),
-        )
+            )
+        return made
 
     def list(self, page: str, entries: Sequence[Entry]) -> str:
         """Cards in a block. (The search index never sees them: it is fed each page's
         search view, see Planned.)"""
         if not entries:
             return '<div class="digest-cards"><p class="digest-empty">No entries yet.</p></div>'
-        cards = "".join(self.card(e) for e in entries)
+        known = self._cards.get
+        cards = "".join([known(e.url) or self.card(e) for e in entries])
         return '<div class="digest-cards">' + cards.replace(UP, up_from(page)) + "</div>"
 
 
