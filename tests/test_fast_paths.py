@@ -18,12 +18,13 @@ import datetime as dt
 import random
 from dataclasses import replace
 from pathlib import Path
+from urllib.parse import urljoin
 
 import pytest
 import yaml
 
 from bench.corpus import write_corpus
-from generator.bodies import _feed_parser, body_html, notes_html, plain_html, sanitise
+from generator.bodies import _MARKUP, _feed_parser, _has_markup, as_is, body_html, notes_html, plain_html, sanitise
 from generator.config import load_project
 from generator.load import load
 from generator.model import Correction, Digest, Source
@@ -278,3 +279,36 @@ def test_reading_an_entry_refuses_to_follow_a_link(tmp_path: Path) -> None:
     assert read_unless_link(tmp_path / "small.md") == b"---\n"
     with pytest.raises(FileNotFoundError):
         read_unless_link(tmp_path / "missing.md")
+
+
+def test_markup_precheck_agrees_with_the_pattern_on_every_character() -> None:
+    for code in range(0x110000):
+        if 0xD800 <= code <= 0xDFFF:
+            continue
+        text = f"Some text {chr(code)} more"
+        assert _has_markup(text) == (_MARKUP.search(text) is not None), hex(code)
+
+
+def test_links_taken_as_they_are_are_what_urljoin_gives() -> None:
+    """as_is skips urljoin for a source link; it may only when urljoin gives the link
+    back unchanged (and does not fail), whatever the item's URL."""
+    rng = random.Random(7)
+    pieces = [
+        "https://", "http://", "HTTPS://", "ftp://", "//", "/", "x.example", "a", ".", "..", "?", "#", ";", "=", "&",
+        "[", "]", ":", "@", "%20", " ", "\t", "\n", "é", "~", "-", "80", "",
+    ]
+    bases = ["https://d.example/entries/2026/x/", "http://d.example/", "https://d.example"]
+    taken = 0
+    for _ in range(30_000):
+        url = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 8)))
+        if rng.random() < 0.5:
+            url = rng.choice(["https://", "http://"]) + "host.example" + url
+        if as_is(url) is None:
+            continue
+        taken += 1
+        for base in bases:
+            assert urljoin(base, url) == url, (base, url)
+    assert taken > 3000
+    assert as_is("https://www.reuters.com/technology/a-story-2026-05-12/?utm=x#top") is not None
+    for odd in ("https://x.example/a?", "https://x.example/a#", "https:///a", "HTTPS://x.example/", "https://[x/", "https://x.example/a;b"):
+        assert as_is(odd) is None, odd
