@@ -373,7 +373,7 @@ def related_block(cards: Cards, others: Sequence[Entry]) -> str:
     return f'<div class="digest-related"><h2>Related entries</h2><ul>{items}</ul></div>'
 
 
-def entry_page(cards: Cards, entry: Entry, others: Sequence[Entry] = ()) -> Pages:
+def entry_page(cards: Cards, entry: Entry, others: Sequence[Entry] = (), inputs: str = "") -> Pages:
     digest = cards.digest
     front = front_matter(entry.title, entry.summary, hide=["navigation"], entry=True)
     terms = "".join(
@@ -382,7 +382,7 @@ def entry_page(cards: Cards, entry: Entry, others: Sequence[Entry] = ()) -> Page
         if entry.terms_of(facet.key)
     )
     search = f"<p>{esc(entry.summary)}</p>{terms}"
-    planned = Planned(front, lambda: _entry_html(cards, entry, others), entry.body.strip("\n"), search)
+    planned = Planned(front, lambda: _entry_html(cards, entry, others), entry.body.strip("\n"), search, inputs)
     return {entry_path(entry): planned}
 
 
@@ -777,7 +777,7 @@ def entry_pages(digest: Digest, keys: Keys, related_entries: dict[str, tuple[Ent
     cards = Cards(digest)
     for entry in digest.entries:
         others = related_entries[entry.url]
-        _add(pages, entry_page(cards, entry, others), keys.of((entry, *others)))
+        pages.update(entry_page(cards, entry, others, keys.of((entry, *others))))
     return pages
 
 
