@@ -28,7 +28,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from .model import Correction, Entry, Problem, Source
+from .model import Correction, Entry, Problem, Source, pickled_by_fields
 
 FORMAT = 1
 # Modules whose code decides what a check finds and what an Entry holds.
@@ -38,6 +38,7 @@ LIBRARIES = ("pyyaml", "markdown", "nh3")
 Url = tuple[str, str, int, int, str]
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Checked:
     """One entry file's result: its Entry (when it is clean) and what the checks found."""

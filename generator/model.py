@@ -5,12 +5,31 @@ Later stages (group, render) only ever see these types, never raw YAML.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
 from .text import printable
 
+T = TypeVar("T")
 
+
+def pickled_by_fields(cls: type[T]) -> type[T]:
+    """Pickle instances as a call with their __init__ fields. A frozen dataclass with
+    slots otherwise pickles through Python-level __getstate__ and __setstate__, three
+    times slower; checked entries cross from a worker process by the ten thousand."""
+    names = tuple(f.name for f in dataclasses.fields(cls) if f.init)  # type: ignore[arg-type]
+
+    def __reduce__(self: T) -> tuple[Callable[..., T], tuple[Any, ...]]:
+        return cls, tuple([getattr(self, name) for name in names])
+
+    cls.__reduce__ = __reduce__  # type: ignore[assignment, method-assign]
+    return cls
+
+
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Problem:
     """One finding of the checker, printed as `path:line:col: severity: field: message`."""
@@ -31,6 +50,7 @@ class Problem:
         return f"{where}: {self.severity}: {label}{printable(self.message)}"
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Source:
     publisher: str
@@ -39,12 +59,14 @@ class Source:
     date: dt.date | None = None
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Correction:
     date: dt.date
     text: str
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Entry:
     """One curated story. `slug` and `year` make its URL; the title never does."""
