@@ -409,7 +409,8 @@ class _Fast:
 
 def fast_yaml(text: str, first_line: int) -> YamlNode | None:
     """The common case's nodes (see above), or None for libyaml to read."""
-    if _AWKWARD.search(text):
+    # Plain ASCII holds nothing awkward but controls: two passes in C, not the regex.
+    if not (text.isascii() and text.replace("\n", "").isprintable()) and _AWKWARD.search(text):
         return None
     try:
         return _Fast(text, first_line).document()

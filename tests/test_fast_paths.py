@@ -312,3 +312,15 @@ def test_links_taken_as_they_are_are_what_urljoin_gives() -> None:
     assert as_is("https://www.reuters.com/technology/a-story-2026-05-12/?utm=x#top") is not None
     for odd in ("https://x.example/a?", "https://x.example/a#", "https:///a", "HTTPS://x.example/", "https://[x/", "https://x.example/a;b"):
         assert as_is(odd) is None, odd
+
+
+def test_the_ascii_shortcut_never_passes_an_awkward_character() -> None:
+    """fast_yaml skips its search for awkward characters in printable ASCII text."""
+    from generator.read import _AWKWARD
+
+    for code in range(128):
+        text = f"title: a{chr(code)}b\n"
+        if text.isascii() and text.replace("\n", "").isprintable():
+            assert _AWKWARD.search(text) is None, code
+        else:
+            assert fast_yaml(text, 2) is None or _AWKWARD.search(text) is None, code
