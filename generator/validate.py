@@ -63,7 +63,12 @@ def text(report: Report, path: str, node: YamlNode, name: str, *, max_len: int |
         hint = " (put it in quotes if it is meant as text)" if node.kind == "scalar" else ""
         report.add(path, node, name, f"expected text, got {node.type_name}{hint}")
         return None
-    value = " ".join(node.text.split())
+    value = node.text
+    # Whitespace collapsed to single spaces. Every character str.split() splits on but
+    # the space is unprintable, so printable text without doubled or outer spaces is
+    # already collapsed: most values, left as they are.
+    if not (value.isprintable() and "  " not in value and value[:1] != " " and value[-1:] != " "):
+        value = " ".join(value.split())
     if not value:
         report.add(path, node, name, "must not be empty")
         return None

@@ -324,3 +324,12 @@ def test_the_ascii_shortcut_never_passes_an_awkward_character() -> None:
             assert _AWKWARD.search(text) is None, code
         else:
             assert fast_yaml(text, 2) is None or _AWKWARD.search(text) is None, code
+
+
+def test_text_values_left_as_they_are_are_already_collapsed() -> None:
+    """validate.text skips collapsing whitespace in printable text without doubled or
+    outer spaces; that is right only if no other character is whitespace to split()."""
+    for code in range(0x110000):
+        char = chr(code)
+        if char.isspace() and char != " ":
+            assert not char.isprintable(), hex(code)
