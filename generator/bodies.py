@@ -266,14 +266,14 @@ def body_html(entry: Entry, base: str) -> str:
     return sanitise("\n".join([parser.convert(entry.body), *(notes_html(entry) or ())]), base)
 
 
-def _nh3_text(value: str) -> str:
+def nh3_text(value: str) -> str:
     """Element text escaped as nh3 (html5ever) writes it."""
     return value.replace("&", "&amp;").replace("\xa0", "&nbsp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def _nh3_attr(value: str) -> str:
+def nh3_attr(value: str) -> str:
     """A double-quoted attribute value escaped as nh3 writes it."""
-    return _nh3_text(value).replace('"', "&quot;")
+    return nh3_text(value).replace('"', "&quot;")
 
 
 _IRREGULAR = re.compile(r"[\x00-\x20\x7f;\[\]]|\?#")
@@ -301,7 +301,7 @@ def notes_html(entry: Entry, base: str | None = None) -> list[str] | None:
     """Corrections (if any) and sources as HTML blocks, for nh3 to sanitise; or, with
     the item's `base` URL, as nh3 would give them back (None if a link would need
     more than making it absolute)."""
-    text = esc if base is None else _nh3_text
+    text = esc if base is None else nh3_text
     parts = []
     if entry.corrections:
         notes = "".join(f"<li>{text(long_date(c.date))}: {text(c.text)}</li>" for c in entry.corrections)
@@ -324,7 +324,7 @@ def notes_html(entry: Entry, base: str | None = None) -> list[str] | None:
                         return None
                 except ValueError:  # `https://[x`: nh3 drops such a link, and decides here
                     return None
-            label = f'<a href="{_nh3_attr(href)}" rel="{LINK_REL}">{label}</a>'
+            label = f'<a href="{nh3_attr(href)}" rel="{LINK_REL}">{label}</a>'
         sources.append(f"<li>{label}</li>")
     parts.append(f"<h3>Sources</h3><ul>{''.join(sources)}</ul>")
     return parts

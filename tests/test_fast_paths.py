@@ -333,3 +333,31 @@ def test_text_values_left_as_they_are_are_already_collapsed() -> None:
         char = chr(code)
         if char.isspace() and char != " ":
             assert not char.isprintable(), hex(code)
+
+
+def test_weekly_issues_are_what_nh3_gives(corpus_digests: list[Digest]) -> None:
+    """A weekly issue's HTML skips nh3; it must be what nh3 makes of it, hostile titles
+    and summaries included."""
+    from generator.config import load_project as project_of
+    from generator.feeds import absolute, issue_html, week_item
+    from generator.group import by_week
+
+    project = project_of(ROOT)
+    first = corpus_digests[0]
+    hostile = Digest(
+        tuple(
+            replace(e, title=f"<b>{e.title}</b> & 'x' \\xa0{{y}}", summary=f'"{e.summary}" <script>&amp;</script>')
+            for e in first.entries
+        ),
+        first.facets,
+        first.terms,
+    )
+    weeks = 0
+    for digest in (*corpus_digests, hostile):
+        for week in by_week(digest.entries)[:60]:
+            base = absolute(project, week.url)
+            expected = sanitise(issue_html(project, digest, week, clean=False) or "", base)
+            assert week_item(project, digest, week).html == expected
+            assert issue_html(project, digest, week, clean=True) == expected
+            weeks += 1
+    assert weeks > 60
