@@ -130,6 +130,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
 
     def entries() -> Iterator[tuple[str, Content]]:
         yield from output.page_files(output.entry_pages)
+        yield from output.data_files()
 
     def lists_and_feeds() -> Iterator[tuple[str, Content]]:
         yield from output.page_files(output.list_pages)
@@ -137,11 +138,10 @@ def cmd_generate(args: argparse.Namespace) -> int:
         taken = {*output.list_pages, *(entry_path(e) for e in output.digest.entries)}
         yield from ((path, data) for path, data in hand_written(project).items() if path not in taken)
         yield from output.feed_files()
-        yield from output.data_files()
 
     # Two streams, one per core, of about equal work. Here: entry pages, with their
-    # related entries. In a forked process: listing pages, feeds, entries.json and
-    # assets, which need no related entries.
+    # related entries, then entries.json and assets. In a forked process: listing pages
+    # and feeds, which need no related entries.
     stats = emit(_timed(entries(), "entry pages", timings), Path(args.out), beside=lists_and_feeds())
     timings["other files"] = stats.beside_seconds
     print(
