@@ -276,6 +276,11 @@ def nh3_attr(value: str) -> str:
     return nh3_text(value).replace('"', "&quot;")
 
 
+def nh3_link(href: str, label: str) -> str:
+    """A link as nh3 writes it: `label` is HTML already, `href` an absolute URL."""
+    return f'<a href="{nh3_attr(href)}" rel="{LINK_REL}">{label}</a>'
+
+
 _IRREGULAR = re.compile(r"[\x00-\x20\x7f;\[\]]|\?#")
 
 
@@ -324,7 +329,7 @@ def notes_html(entry: Entry, base: str | None = None) -> list[str] | None:
                         return None
                 except ValueError:  # `https://[x`: nh3 drops such a link, and decides here
                     return None
-            label = f'<a href="{nh3_attr(href)}" rel="{LINK_REL}">{label}</a>'
+            label = nh3_link(href, label)
         sources.append(f"<li>{label}</li>")
     parts.append(f"<h3>Sources</h3><ul>{''.join(sources)}</ul>")
     return parts

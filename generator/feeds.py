@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from xml.sax.saxutils import quoteattr
 
-from .bodies import LINK_REL, as_is, body_html, nh3_attr, nh3_text, sanitise
+from .bodies import as_is, body_html, nh3_link, nh3_text, sanitise
 from .cache import Store
 from .config import Project
 from .emit import Content, Lazy
@@ -118,7 +118,7 @@ def issue_html(project: Project, digest: Digest, week: Week, *, clean: bool) -> 
         href = absolute(project, target)
         if not clean:
             return f'<a href="{esc(href)}">{esc(label)}</a>'
-        return f'<a href="{nh3_attr(href)}" rel="{LINK_REL}">{nh3_text(label)}</a>' if as_is(href) else None
+        return nh3_link(href, nh3_text(label)) if as_is(href) else None
 
     facet = "topics" if any(f.key == "topics" for f in digest.facets) else digest.facets[-1].key
     stories = "story" if len(week.entries) == 1 else "stories"
