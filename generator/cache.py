@@ -187,21 +187,24 @@ def _line(path: str, value: tuple[str, str]) -> str:
     return f"{json.dumps([path, value[0]])}\t{value[1]}\n"
 
 
-def remember(root: Path, name: str, key: str, compute: Callable[[], Any]) -> Any:
-    """`compute()` (a JSON value), or what it gave last time for the same `key`: for
-    results of the whole digest that cost more to make than to read back."""
+def remember(root: Path, name: str, key: Callable[[], str], compute: Callable[[], tuple[Any, Any]]) -> tuple[Any, bool]:
+    """A result of the whole digest that costs more to make than to read back: what
+    was stored last time under the same `key()`, or `compute()`'s (value, JSON form).
+    Returns (the stored JSON form, True) or (the fresh value, False). With caching off
+    the key, which hashes every entry, is never made."""
     file = _beside(root, name)
-    if file is not None:
-        try:
-            data = json.loads(file.read_text(encoding="utf-8"))
-            if isinstance(data, dict) and data.get("key") == key and "value" in data:
-                return data["value"]
-        except (OSError, ValueError):
-            pass
-    value = compute()
-    if file is not None:
-        _write(file, json.dumps({"key": key, "value": value}, ensure_ascii=False))
-    return value
+    if file is None:
+        return compute()[0], False
+    shape = key()
+    try:
+        data = json.loads(file.read_text(encoding="utf-8"))
+        if isinstance(data, dict) and data.get("key") == shape and "value" in data:
+            return data["value"], True
+    except (OSError, ValueError):
+        pass
+    value, stored = compute()
+    _write(file, json.dumps({"key": shape, "value": stored}, ensure_ascii=False))
+    return value, False
 
 
 class Store:

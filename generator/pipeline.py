@@ -151,17 +151,23 @@ def generate(project: Project, *, drafts: bool = False, workers: int = 1) -> tup
 def related_of(project: Project, digest: Digest) -> dict[str, tuple[Entry, ...]]:
     """Related entries (group.related), kept in the cache between runs: they change only
     when an entry is added or removed, or its dates or terms change."""
-    shape = hashlib.blake2b(source_hash(("group.py",)).encode(), digest_size=16)
-    shape.update(repr([(e.url, e.published, e.date, e.terms) for e in digest.entries]).encode())
-    shape.update(repr(digest.facets).encode())
 
-    def compute() -> dict[str, list[str]]:
-        return {url: [o.url for o in others] for url, others in related(digest).items()}
+    def shape() -> str:
+        key = hashlib.blake2b(source_hash(("group.py",)).encode(), digest_size=16)
+        key.update(repr([(e.url, e.published, e.date, e.terms) for e in digest.entries]).encode())
+        key.update(repr(digest.facets).encode())
+        return key.hexdigest()
 
-    stored = remember(project.root, "related", shape.hexdigest(), compute)
+    def compute() -> tuple[dict[str, tuple[Entry, ...]], dict[str, list[str]]]:
+        fresh = related(digest)
+        return fresh, {url: [o.url for o in others] for url, others in fresh.items()}
+
+    value, stored = remember(project.root, "related", shape, compute)
+    if not stored:
+        return value  # type: ignore[no-any-return]
     by_url = {e.url: e for e in digest.entries}
     try:
-        return {url: tuple(by_url[o] for o in stored[url]) for url in by_url}
+        return {url: tuple(by_url[o] for o in value[url]) for url in by_url}
     except (KeyError, TypeError):  # a damaged cache: make them afresh
         return related(digest)
 

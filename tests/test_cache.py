@@ -150,6 +150,22 @@ def test_related_entries_are_remembered_and_checked(fixture_site: Path, own_cach
     assert related_of(project, digest) == expected
 
 
+def test_related_entries_without_a_cache_are_made_but_not_keyed(
+    fixture_site: Path, own_cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from generator import pipeline
+    from generator.group import related
+
+    monkeypatch.setenv("DIGEST_CACHE", "off")
+    project = load_project(fixture_site)
+    digest = _load(fixture_site).digest
+    assert digest is not None
+    # The key hashes every entry: with nothing to store it under, it must not be made.
+    monkeypatch.setattr(pipeline, "source_hash", lambda names: pytest.fail("keyed with caching off"))
+    assert pipeline.related_of(project, digest) == related(digest)
+    assert not list(own_cache.rglob("related.json"))
+
+
 def test_cache_grows_by_what_changed_and_survives_a_cut_line(fixture_site: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     _load(fixture_site)
     file = cache_file(fixture_site)
