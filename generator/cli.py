@@ -130,7 +130,6 @@ def cmd_generate(args: argparse.Namespace) -> int:
 
     def entries() -> Iterator[tuple[str, Content]]:
         yield from output.page_files(output.entry_pages)
-        yield from output.data_files()
 
     def lists_and_feeds() -> Iterator[tuple[str, Content]]:
         yield from output.page_files(output.list_pages)
@@ -139,10 +138,13 @@ def cmd_generate(args: argparse.Namespace) -> int:
         yield from ((path, data) for path, data in hand_written(project).items() if path not in taken)
         yield from output.feed_files()
 
-    # Two streams, one per core, of about equal work. Here: entry pages, with their
-    # related entries, then entries.json and assets. In a forked process: listing pages
-    # and feeds, which need no related entries.
-    stats = emit(_timed(entries(), "entry pages", timings), Path(args.out), beside=lists_and_feeds())
+    # Two streams, one per core. Here: entry pages, with their related entries. In a
+    # forked process: listing pages and feeds, which need no related entries. Then
+    # entries.json and the assets, by whichever is done first (which one that is
+    # depends on the digest and the machine).
+    stats = emit(
+        _timed(entries(), "entry pages", timings), Path(args.out), beside=lists_and_feeds(), either=list(output.data_files())
+    )
     timings["other files"] = stats.beside_seconds
     print(
         f"{len(stats.written)} written, {stats.unchanged} unchanged, {len(stats.removed)} removed in {args.out}"

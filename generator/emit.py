@@ -15,7 +15,7 @@ import multiprocessing as mp
 import os
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -57,6 +57,7 @@ def emit(
     *,
     manifest: bool = True,
     beside: Iterable[tuple[str, Content]] | None = None,
+    either: Sequence[tuple[str, Content]] = (),
 ) -> EmitStats:
     """Write `(path, content)` pairs into `out` as they come (each path once).
 
@@ -65,21 +66,24 @@ def emit(
     site (a fresh folder) needs no manifest. `beside` is a second stream (no path of
     `files`), made and written at the same time by a forked process where there is
     more than one core (`digest generate`: entry pages here, listing pages and feeds
-    there); the manifest covers both.
+    there); the manifest covers both. `either` are files that whichever of the two
+    processes is done first writes, one at a time, so that neither waits for the other
+    while there is work left.
     """
     out.mkdir(parents=True, exist_ok=True)
     known = _read_manifest(out) if manifest else {}
     writer = _Writer(out, known)
     beside_seconds = 0.0
-    if beside is not None:
-        other = _in_fork(beside, writer) if _can_fork() else None
-        if other is None:
+    other = _in_fork(beside, either, writer) if beside is not None and _can_fork() else None
+    if other is not None:
+        writer.write_all(files)
+        writer.write_taken(either, other.taken)
+        beside_seconds = writer.merge(other.wait())
+    else:
+        if beside is not None:
             beside_seconds = writer.write_all(beside)
         writer.write_all(files)
-        if other is not None:
-            beside_seconds = writer.merge(other())
-    else:
-        writer.write_all(files)
+        writer.write_all(either)
     written = tuple(sorted(writer.written))
     if not manifest:
         return EmitStats(written, writer.unchanged, (), beside_seconds)
@@ -108,6 +112,12 @@ class _Writer:
         for rel, content in files:
             self.write(rel, content)
         return time.perf_counter() - start
+
+    def write_taken(self, files: Sequence[tuple[str, Content]], taken: Callable[[], int]) -> None:
+        """Write the files of a list shared with another writer: each index `taken()`
+        gives is this writer's alone."""
+        while (index := taken()) < len(files):
+            self.write(*files[index])
 
     def write(self, rel: str, content: Content) -> None:
         # Plain strings, not Path objects: a large digest writes tens of thousands of files.
@@ -179,20 +189,37 @@ def _can_fork() -> bool:
 _Result = tuple[list[str], dict[str, tuple[str, int]], int, float]
 
 
-def _in_fork(files: Iterable[tuple[str, Content]], parent: _Writer) -> Callable[[], _Result]:
-    """Write `files` in a forked process; returns a function that waits for it and
-    gives what it wrote. (Forked: the child has the planned output without pickling.)"""
-    receive, send = mp.get_context("fork").Pipe(duplex=False)
+@dataclass(frozen=True, slots=True)
+class _Fork:
+    taken: Callable[[], int]  # the next index of the shared list, this process's alone
+    wait: Callable[[], _Result]  # waits for the forked writer; what it wrote
+
+
+def _in_fork(files: Iterable[tuple[str, Content]], either: Sequence[tuple[str, Content]], parent: _Writer) -> _Fork:
+    """Write `files`, then what it can take of `either`, in a forked process. (Forked:
+    the child has the planned output without pickling.)"""
+    context = mp.get_context("fork")
+    receive, send = context.Pipe(duplex=False)
+    counter = context.Value("l", 0)  # in shared memory, with its lock
+
+    def taken() -> int:
+        with counter.get_lock():
+            index: int = counter.value
+            counter.value = index + 1
+        return index
 
     def child() -> None:
         writer = _Writer(parent.out, parent.known)
         try:
             seconds = writer.write_all(files)
+            start = time.perf_counter()
+            writer.write_taken(either, taken)
+            seconds += time.perf_counter() - start
             send.send(("ok", (writer.written, writer.listing, writer.unchanged, seconds)))
         except BaseException as err:  # reported by the parent, which decides the exit
             send.send(("error", f"{type(err).__name__}: {err}"))
 
-    process = mp.get_context("fork").Process(target=child, daemon=True)
+    process = context.Process(target=child, daemon=True)
     process.start()
     send.close()
 
@@ -207,7 +234,7 @@ def _in_fork(files: Iterable[tuple[str, Content]], parent: _Writer) -> Callable[
         result: _Result = value
         return result
 
-    return wait
+    return _Fork(taken, wait)
 
 
 def _read_manifest(out: Path) -> dict[str, tuple[str, int]]:

@@ -349,6 +349,48 @@ def test_feeds_written_beside_the_pages_equal_one_process(fixture_site: Path, tm
     assert "feed.xml" in tree(tmp_path / "two") and "topics/model-access/index.md" in tree(tmp_path / "two")
 
 
+def test_files_either_process_may_write_are_written_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`either` files go to whichever process is free: here the parent's own stream
+    waits until the forked one has written the last of them, so the forked one must
+    have taken every one, and each exactly once."""
+    import os
+    import time
+
+    from generator import emit as emit_module
+    from generator.emit import Lazy, emit
+
+    out = tmp_path / "out"
+    made: list[str] = []
+
+    def slow() -> str:
+        deadline = time.monotonic() + 20
+        while not (out / "shared" / "39.txt").exists() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        return "page"
+
+    def shared(i: int) -> Lazy:
+        def make() -> str:
+            made.append(str(i))  # only the parent's list: the child's is its own copy
+            return f"{i} by {os.getpid()}"
+
+        return Lazy(f"k{i}", make)
+
+    monkeypatch.setattr(emit_module, "_can_fork", lambda: True)
+    either = [(f"shared/{i}.txt", shared(i)) for i in range(40)]
+    stats = emit([("page.md", Lazy("p", slow))], out, beside=[("feed.xml", "feed")], either=either)
+    assert made == []  # the parent took none
+    assert sorted(stats.written) == sorted(["page.md", "feed.xml", *(f"shared/{i}.txt" for i in range(40))])
+    by = {(out / "shared" / f"{i}.txt").read_text().split(" by ")[1] for i in range(40)}
+    assert by != {str(os.getpid())} and len(by) == 1
+    manifest = (out / MANIFEST).read_text()
+    assert all(f"\tshared/{i}.txt\n" in manifest for i in range(40))
+
+    # Without a fork the same files are written by the one process.
+    monkeypatch.setattr(emit_module, "_can_fork", lambda: False)
+    stats = emit([("page.md", "page")], tmp_path / "one", beside=[("feed.xml", "feed")], either=either)
+    assert len(stats.written) == 42 and len(made) == 40
+
+
 def test_a_failure_in_the_feeds_process_fails_the_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from generator import emit as emit_module
     from generator.emit import Lazy, emit
