@@ -26,9 +26,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from .model import Correction, Entry, Problem, Source, pickled_by_fields
+
+T = TypeVar("T")
 
 FORMAT = 1
 # Modules whose code decides what a check finds and what an Entry holds.
@@ -187,14 +189,16 @@ def _line(path: str, value: tuple[str, str]) -> str:
     return f"{json.dumps([path, value[0]])}\t{value[1]}\n"
 
 
-def remember(root: Path, name: str, key: Callable[[], str], compute: Callable[[], tuple[Any, Any]]) -> tuple[Any, bool]:
-    """A result of the whole digest that costs more to make than to read back: what
-    was stored last time under the same `key()`, or `compute()`'s (value, JSON form).
-    Returns (the stored JSON form, True) or (the fresh value, False). With caching off
-    the key, which hashes every entry, is never made."""
+def remember(
+    root: Path, name: str, key: Callable[[], str], compute: Callable[[], T], as_json: Callable[[T], Any]
+) -> tuple[Any, bool]:
+    """A result of the whole digest that costs more to make than to read back: the JSON
+    form stored last time under the same `key()`, with True; or `compute()`'s value,
+    stored as `as_json` of it, with False. With caching off neither the key (which
+    hashes every entry) nor the JSON form is made."""
     file = _beside(root, name)
     if file is None:
-        return compute()[0], False
+        return compute(), False
     shape = key()
     try:
         data = json.loads(file.read_text(encoding="utf-8"))
@@ -202,8 +206,8 @@ def remember(root: Path, name: str, key: Callable[[], str], compute: Callable[[]
             return data["value"], True
     except (OSError, ValueError):
         pass
-    value, stored = compute()
-    _write(file, json.dumps({"key": shape, "value": stored}, ensure_ascii=False))
+    value = compute()
+    _write(file, json.dumps({"key": shape, "value": as_json(value)}, ensure_ascii=False))
     return value, False
 
 

@@ -158,11 +158,10 @@ def related_of(project: Project, digest: Digest) -> dict[str, tuple[Entry, ...]]
         key.update(repr(digest.facets).encode())
         return key.hexdigest()
 
-    def compute() -> tuple[dict[str, tuple[Entry, ...]], dict[str, list[str]]]:
-        fresh = related(digest)
-        return fresh, {url: [o.url for o in others] for url, others in fresh.items()}
+    def as_json(fresh: dict[str, tuple[Entry, ...]]) -> dict[str, list[str]]:
+        return {url: [o.url for o in others] for url, others in fresh.items()}
 
-    value, stored = remember(project.root, "related", shape, compute)
+    value, stored = remember(project.root, "related", shape, lambda: related(digest), as_json)
     if not stored:
         return value  # type: ignore[no-any-return]
     by_url = {e.url: e for e in digest.entries}
