@@ -66,6 +66,8 @@ class DigestPlugin(BasePlugin[DigestOptions]):  # type: ignore[no-untyped-call]
         self.serving = False
         self.fragments = FragmentCache()
         self.bodies: dict[str, str] = {}  # entry write-ups as HTML, until spliced
+        self.sections: dict[str, Any] = {}  # first URL segment -> its navigation page
+        self.marked: Any = None  # the navigation page marked active for the page in hand
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         self.serving = command == "serve"
@@ -148,15 +150,29 @@ class DigestPlugin(BasePlugin[DigestOptions]):  # type: ignore[no-untyped-call]
         page.markdown = None  # rendered: MkDocs would keep every page's Markdown to the end
         return planned.search + (body if self.config.search_writeups else "")
 
+    def on_nav(self, nav: Any, *, config: MkDocsConfig, files: Files) -> Any:
+        self.sections = {p.url.split("/")[0]: p for p in nav.pages if p.url}
+        return nav
+
     @event_priority(-50)  # after the search plugin has indexed the search view
     def on_page_context(self, context: Any, *, page: MkDocsPage, config: MkDocsConfig, nav: Any) -> Any:
         planned = self.output.pages.get(page.file.src_uri) if self.output else None
         if planned is not None:
             head, tail = planned.make()
             page.content = head + self.bodies.pop(page.file.src_uri, "") + tail
+        # A page outside the navigation (a term, a week, a month) lights its section's
+        # tab: its navigation page is marked active while the page renders. The fragment
+        # cache's key already tells sections apart (a shared leading segment).
+        section = self.sections.get(page.url.split("/")[0]) if page.url else None
+        if section is not None and section is not page and not section.active:
+            section.active = True
+            self.marked = section
         return context
 
     def on_post_page(self, output: str, *, page: MkDocsPage, config: MkDocsConfig) -> str:
+        if self.marked is not None:
+            self.marked.active = False
+            self.marked = None
         if self.output is not None and page.file.src_uri in self.output.pages:
             page.content = None  # written: MkDocs would keep every page's HTML to the end
         return output

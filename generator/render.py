@@ -15,9 +15,11 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from json.encoder import encode_basestring as _json_string
+from urllib.parse import quote
 
 from .cache import library_versions, source_hash
 from .config import Project
@@ -373,9 +375,17 @@ def related_block(cards: Cards, others: Sequence[Entry]) -> str:
     return f'<div class="digest-related"><h2>Related entries</h2><ul>{items}</ul></div>'
 
 
+# A Markdown heading line in a write-up: ATX ("## Background") or a setext underline.
+# Only such headings reach the table of contents (the page's own h2s are raw HTML), so
+# without one the contents sidebar would be an empty column. A false match (a "#" line
+# in fenced code, a "---" rule) only keeps that column.
+_HEADING = re.compile(r"^ {0,3}(?:#{1,6}(?:[ \t]|$)|(?:=+|-+)[ \t]*$)", re.M)
+
+
 def entry_page(cards: Cards, entry: Entry, others: Sequence[Entry] = (), inputs: str = "") -> Pages:
     digest = cards.digest
-    front = front_matter(entry.title, entry.summary, hide=["navigation"], entry=True)
+    hide = ["navigation"] if _HEADING.search(entry.body) else ["navigation", "toc"]
+    front = front_matter(entry.title, entry.summary, hide=hide, entry=True)
     terms = "".join(
         f"<p>{esc(facet.title)}: {esc(', '.join(digest.term(facet.key, k).name for k in entry.terms_of(facet.key)))}</p>"
         for facet in digest.facets
@@ -518,7 +528,13 @@ def _term_intro(digest: Digest, facet: Facet, term: Term, entries: Sequence[Entr
         years[entry.year] = years.get(entry.year, 0) + 1
     timeline = ""
     if years:
-        spans = " · ".join(f"{link(base, f'archive/#y{y}', str(y))} ({n})" for y, n in sorted(years.items(), reverse=True))
+        # Each year opens the explore page filtered to this term and that year: the
+        # year's entries that show the term, not the whole year's archive.
+        term_filter = f"explore/?{quote(facet.singular)}={quote(term.key)}"
+        spans = " · ".join(
+            f"{link(base, f'{term_filter}&from={y}-01-01&to={y}-12-31', str(y))} ({n})"
+            for y, n in sorted(years.items(), reverse=True)
+        )
         timeline = f'<p class="digest-term__years"><span class="digest-label">By year:</span> {spans}</p>'
     related = []
     for other in digest.facets:
@@ -600,10 +616,11 @@ def _week_page(cards: Cards, week: Week, newer: Week | None, older: Week | None)
         page = week.url
         nav = []
         if older:
-            nav.append(f'<a rel="prev" href="{esc(rel(page, older.url))}">Previous week ({esc(older.key)})</a>')
+            # "issue", not "week": the neighbour is the nearest week with entries, however far.
+            nav.append(f'<a rel="prev" href="{esc(rel(page, older.url))}">Previous issue ({esc(older.key)})</a>')
         if newer:
-            nav.append(f'<a rel="next" href="{esc(rel(page, newer.url))}">Next week ({esc(newer.key)})</a>')
-        nav_html = f'<nav class="digest-pager digest-weeknav" aria-label="Weeks">{" ".join(nav)}</nav>' if nav else ""
+            nav.append(f'<a rel="next" href="{esc(rel(page, newer.url))}">Next issue ({esc(newer.key)})</a>')
+        nav_html = f'<nav class="digest-pager digest-weeknav" aria-label="Weekly issues">{" ".join(nav)}</nav>' if nav else ""
         sections = []
         for term, members in by_primary_topic(digest, week.entries, _topic_facet(digest)):
             sections.append(
@@ -671,7 +688,9 @@ def home_page(project: Project, cards: Cards, weeks: Sequence[Week]) -> Pages:
     if weeks:
         week = weeks[0]
         parts.append(
-            '<div class="digest-week-box"><h2>This week\'s issue</h2>'
+            # "Latest", not "This week's": the newest issue may be weeks old, and the page
+        # must not depend on the day it is built.
+        '<div class="digest-week-box"><h2>Latest weekly issue</h2>'
             f"<p>{link(page, week.url, week_label(week))}</p>"
             + lede_html(page, digest, week.entries)
             + "</div>"
@@ -746,8 +765,8 @@ def explore_page(digest: Digest) -> Pages:
         "so a view can be shared.</p></div>\n"
         f'<form class="digest-explore" id="digest-explore" role="search" aria-label="Filter entries" '
         f'data-entries="{esc(rel(page, "entries.json"))}" data-root="{esc(rel(page, ""))}">'
-        '<div class="digest-explore__field digest-explore__text"><label for="explore-q">Text</label>'
-        '<input id="explore-q" name="q" type="search" autocomplete="off" placeholder="Words in titles, summaries, sources and names"></div>'
+        '<div class="digest-explore__field digest-explore__text"><label for="explore-text">Text</label>'
+        '<input id="explore-text" name="text" type="search" autocomplete="off" placeholder="Words in titles, summaries, sources and names"></div>'
         + "".join(selects)
         + '<div class="digest-explore__field"><label for="explore-from">From</label><input id="explore-from" name="from" type="date"></div>'
         '<div class="digest-explore__field"><label for="explore-to">To</label><input id="explore-to" name="to" type="date"></div>'

@@ -92,11 +92,11 @@ def test_explore_filters_and_their_url(page: tuple[object, Watch], site_url: str
     assert query == {"actor": ["china"], "topic": ["us-china-rivalry"]}
     tab.fill("#explore-from", "2026-01-01")  # type: ignore[attr-defined]
     tab.dispatch_event("#explore-from", "change")  # type: ignore[attr-defined]
-    tab.fill("#explore-q", "singapore")  # type: ignore[attr-defined]
+    tab.fill("#explore-text", "singapore")  # type: ignore[attr-defined]
     tab.wait_for_function("document.getElementById('explore-count').textContent === '1 entry matches.'")  # type: ignore[attr-defined]
     assert _titles(tab) == ["China sought access to Anthropic's newest model and was refused"]
     assert parse_qs(urlsplit(tab.url).query) == {  # type: ignore[attr-defined]
-        "q": ["singapore"], "actor": ["china"], "topic": ["us-china-rivalry"], "from": ["2026-01-01"],
+        "text": ["singapore"], "actor": ["china"], "topic": ["us-china-rivalry"], "from": ["2026-01-01"],
     }
     # The card links to the entry, and the view can be shared by its URL.
     href = tab.get_attribute("#explore-results .digest-card__title a", "href")  # type: ignore[attr-defined]
@@ -111,15 +111,33 @@ def test_explore_opens_a_shared_view(page: tuple[object, Watch], site_url: str) 
     selected = tab.eval_on_selector("#explore-actor", "s => Array.from(s.selectedOptions).map(o => o.value)")  # type: ignore[attr-defined]
     assert sorted(selected) == ["china", "huawei"]
     assert tab.input_value("#explore-to") == "2025-12-31"  # type: ignore[attr-defined]
-    tab.goto(site_url + "explore/?q=no-such-word-anywhere")  # type: ignore[attr-defined]
+    tab.goto(site_url + "explore/?text=no-such-word-anywhere")  # type: ignore[attr-defined]
     assert _count(tab) == "No entries match."
+    # A shared text filter must not open Material's search dialog over the results
+    # (Material opens it for ?q=, which is why the parameter is "text").
+    tab.goto(site_url + "explore/?text=rules")  # type: ignore[attr-defined]
+    assert _count(tab) == "1 entry matches."
+    assert tab.input_value("#explore-text") == "rules"  # type: ignore[attr-defined]
+    assert tab.evaluate("document.getElementById('__search').checked") is False  # type: ignore[attr-defined]
+
+
+def test_a_terms_year_opens_its_entries_in_explore(page: tuple[object, Watch], site_url: str) -> None:
+    tab, _ = page
+    tab.goto(site_url + "actors/china/")  # type: ignore[attr-defined]
+    tab.click(".digest-term__years a >> text=2025")  # type: ignore[attr-defined]
+    tab.wait_for_url("**/explore/?actor=china&from=2025-01-01&to=2025-12-31")  # type: ignore[attr-defined]
+    assert _count(tab) == "1 entry matches."
+    assert _titles(tab) == ["Chip rules tightened again"]
+    selected = tab.eval_on_selector("#explore-actor", "s => Array.from(s.selectedOptions).map(o => o.value)")  # type: ignore[attr-defined]
+    assert selected == ["china"]
+    assert tab.input_value("#explore-from") == "2025-01-01"  # type: ignore[attr-defined]
 
 
 def test_explore_is_keyboard_accessible(page: tuple[object, Watch], site_url: str) -> None:
     tab, _ = page
     tab.goto(site_url + "explore/")  # type: ignore[attr-defined]
     _count(tab)
-    tab.focus("#explore-q")  # type: ignore[attr-defined]
+    tab.focus("#explore-text")  # type: ignore[attr-defined]
     tab.keyboard.type("rules")  # type: ignore[attr-defined]
     tab.wait_for_function("document.getElementById('explore-count').textContent === '1 entry matches.'")  # type: ignore[attr-defined]
     tab.keyboard.press("Tab")  # type: ignore[attr-defined]
@@ -178,3 +196,62 @@ def test_pages_load_cleanly(page: tuple[object, Watch], site_url: str) -> None:
         assert response.status == 200, path
         tab.wait_for_load_state("networkidle")  # type: ignore[attr-defined]
     assert seen.outside == []
+
+
+# WCAG 2 contrast of every piece of text in a page's content, against the background
+# actually behind it (translucent layers composited up to the first opaque one).
+CONTRAST = """() => {
+  const parse = (c) => {
+    const m = c.match(/rgba?\\(([^)]+)\\)/);
+    if (!m) return null;
+    const p = m[1].split(/[\\s,\\/]+/).filter(Boolean).map(Number);
+    return [p[0], p[1], p[2], p.length > 3 ? p[3] : 1];
+  };
+  const over = (top, base) => top.slice(0, 3).map((v, i) => v * top[3] + base[i] * (1 - top[3])).concat([1]);
+  const behind = (el) => {
+    const layers = [];
+    for (let e = el; e; e = e.parentElement) {
+      const c = parse(getComputedStyle(e).backgroundColor);
+      if (c && c[3] > 0) { layers.push(c); if (c[3] >= 1) break; }
+    }
+    let base = [255, 255, 255, 1];
+    for (let i = layers.length - 1; i >= 0; i--) base = over(layers[i], base);
+    return base;
+  };
+  const lum = (c) => {
+    const [r, g, b] = c.slice(0, 3).map((v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); });
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+  };
+  const low = [];
+  for (const el of document.querySelectorAll("article.md-content__inner *")) {
+    const own = Array.from(el.childNodes).some((n) => n.nodeType === 3 && n.textContent.trim());
+    const style = getComputedStyle(el);
+    // Skipped: text not drawn, and Material's permalinks (transparent until hovered).
+    if (!own || !el.getClientRects().length || style.visibility === "hidden" || style.opacity === "0") continue;
+    const bg = behind(el);
+    const fg = over(parse(style.color), bg);
+    const [a, b] = [lum(fg), lum(bg)].sort((x, y) => y - x);
+    const ratio = (a + 0.05) / (b + 0.05);
+    if (ratio < 4.5) low.push(`${el.tagName.toLowerCase()}.${el.className} "${el.textContent.trim().slice(0, 30)}" ${ratio.toFixed(2)}`);
+  }
+  return low;
+}"""
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_text_contrast_meets_wcag_aa(chromium: object, site_url: str, scheme: str) -> None:
+    context = chromium.new_context(color_scheme=scheme, viewport={"width": 1280, "height": 900})  # type: ignore[attr-defined]
+    try:
+        tab = context.new_page()
+        low = {}
+        for url in ("", SEED, "explore/", "weekly/2026-W20/", "actors/china/", "archive/", "feeds/"):
+            tab.goto(site_url + url)
+            if url == "explore/":
+                _count(tab)
+            assert tab.evaluate("document.body.getAttribute('data-md-color-scheme')") == ("slate" if scheme == "dark" else "default")
+            found = tab.evaluate(CONTRAST)
+            if found:
+                low[url or "home"] = found
+        assert low == {}
+    finally:
+        context.close()

@@ -913,18 +913,18 @@ def test_no_payload_runs_in_a_browser(chromium: Any, hostile_site: Path) -> None
             # The explore page reads its filters from the address.
             if (hostile_site / "explore/index.html").is_file():
                 for query in (
-                    "q=<script>window.__pwned=1</script>",
-                    'q="><img src=x onerror=window.__pwned=1>&actor=<svg onload=window.__pwned=1>',
+                    "text=<script>window.__pwned=1</script>",
+                    'text="><img src=x onerror=window.__pwned=1>&actor=<svg onload=window.__pwned=1>',
                     'topic="><img src=x onerror=window.__pwned=1>&from=<x>&to="\'><svg onload=window.__pwned=1>',
-                    "q=script",
-                    "q=7*7",
+                    "text=script",
+                    "text=7*7",
                 ):
                     tab.goto(base + "explore/?" + quote(query, safe="=&"), wait_until="load")
                     tab.wait_for_function(
                         "() => /match|could not/.test(document.getElementById('explore-count').textContent)"
                     )
                     _check(tab, f"explore?{query}", failures)
-                tab.goto(base + "explore/?q=script", wait_until="load")
+                tab.goto(base + "explore/?text=script", wait_until="load")
                 tab.wait_for_function("() => /match/.test(document.getElementById('explore-count').textContent)")
                 shown = tab.eval_on_selector_all(
                     "#explore-results .digest-card__title a", "els => els.map(e => e.textContent)"

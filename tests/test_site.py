@@ -95,6 +95,16 @@ def test_entry_page(built_site: Path) -> None:
     assert body.find("h2", id="why-it-matters") is not None
 
 
+def test_entry_contents_sidebar_only_with_headings(built_site: Path) -> None:
+    # A write-up with a heading lists it in the contents sidebar; one without has no
+    # sidebar at all, not an empty column.
+    toc = page(built_site, SEED).select_one(".md-sidebar--secondary")
+    assert not toc.has_attr("hidden")
+    assert [a.get_text(strip=True) for a in toc.select(".md-nav__link")] == ["Why it matters"]
+    plain = page(built_site, "entries/2025/chip-rules-tightened/").select_one(".md-sidebar--secondary")
+    assert plain.has_attr("hidden") and not plain.select(".md-nav__link")
+
+
 def test_source_links(built_site: Path) -> None:
     body = article(built_site, "entries/2025/chip-rules-tightened/")
     anchor = body.select_one(".digest-sources li a")
@@ -131,6 +141,12 @@ def test_term_pages(built_site: Path) -> None:
     facts = china.select_one(".digest-term__facts").get_text()
     assert "State" in facts and "CN" in facts and "5 entries" in facts
     assert "中国" in china.select_one(".digest-term__aliases").get_text()
+    years = [(a.get_text(), a["href"]) for a in china.select(".digest-term__years a")]
+    assert years == [
+        ("2026", "../../explore/?actor=china&from=2026-01-01&to=2026-12-31"),
+        ("2025", "../../explore/?actor=china&from=2025-01-01&to=2025-12-31"),
+    ]
+    assert "2026 (4) · 2025 (1)" in china.select_one(".digest-term__years").get_text()
     cards = china.select(".digest-card")
     assert [c.time["datetime"] for c in cards] == ["2026-05-13", "2026-05-12"]  # newest first, 2 per page
     assert china.select_one(".digest-card__summary").get_text().startswith("Both sides")
@@ -145,6 +161,24 @@ def test_term_pages(built_site: Path) -> None:
     assert topic.select_one(".digest-term__description").get_text() == "Who may use the newest frontier models."
 
 
+@pytest.mark.parametrize(
+    ("url", "tab"),
+    [
+        ("", "Home"),
+        ("actors/china/", "Actors"),
+        ("actors/china/page/2/", "Actors"),
+        ("topics/model-access/", "Topics"),
+        ("weekly/2026-W20/", "Weekly"),
+        ("archive/2026/05/", "Archive"),
+        ("about/", "About"),
+        (SEED, None),  # an entry belongs to no one section
+    ],
+)
+def test_the_sections_tab_is_marked(built_site: Path, url: str, tab: str | None) -> None:
+    active = [a.get_text(strip=True) for a in page(built_site, url).select(".md-tabs__item--active a")]
+    assert active == ([tab] if tab else [])
+
+
 def test_every_term_has_a_page(built_site: Path) -> None:
     for key in ("china", "anthropic", "us-national-security-council", "carnegie-endowment", "huawei", "united-nations"):
         assert (built_site / "actors" / key / "index.html").is_file()
@@ -157,9 +191,12 @@ def test_weekly_pages(built_site: Path) -> None:
     assert groups == ["AI diplomacy", "Model access"]  # grouped by each entry's first topic
     nav = week.select_one(".digest-weeknav")
     assert nav.find("a", rel="prev")["href"] == "../2026-W19/"
+    assert nav.find("a", rel="prev").get_text() == "Previous issue (2026-W19)"
     assert nav.find("a", rel="next") is None  # the newest week
     oldest = article(built_site, "weekly/2026-W01/")
     assert oldest.select_one(".digest-weeknav a[rel=next]")["href"] == "../2026-W17/"
+    # W01's next issue is W17: the label says "issue", since it is not the next week.
+    assert oldest.select_one(".digest-weeknav a[rel=next]").get_text() == "Next issue (2026-W17)"
     assert oldest.select_one(".digest-weeknav a[rel=prev]") is None
     index = [a.get_text() for a in article(built_site, "weekly/").select(".digest-week-list a")]
     assert index == ["2026-W20", "2026-W19", "2026-W17", "2026-W01"]
@@ -178,6 +215,7 @@ def test_home(built_site: Path) -> None:
     home = article(built_site, "")
     assert home.h1.get_text() == "Fixture Digest"
     assert "Week 20, 11 May 2026 to 17 May 2026" in home.select_one(".digest-week-box").get_text()
+    assert home.select_one(".digest-week-box h2").get_text() == "Latest weekly issue"
     assert len(home.select(".digest-card")) == 3
     glance = [h.get_text() for h in home.select(".digest-glance h2")]
     assert glance == ["Actors at a glance", "Topics at a glance"]

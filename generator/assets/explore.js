@@ -1,8 +1,9 @@
 /* The explore page: filter every entry by term, date range and text, client-side, over
    /entries.json. No dependencies. Every value from the data is inserted with
    textContent or as an attribute through the DOM, never as HTML. The filters live in
-   the URL (?actor=china&topic=model-access&from=2025-01-01&q=chips; repeated keys for
-   several values), so a view can be shared. */
+   the URL (?actor=china&topic=model-access&from=2025-01-01&text=chips; repeated keys for
+   several values), so a view can be shared. The text filter is "text", not "q": Material's
+   search reads ?q= on every page and would open its dialog over the results. */
 (function () {
   "use strict";
 
@@ -14,7 +15,7 @@
   var more = document.getElementById("explore-more");
   var root = form.getAttribute("data-root") || "../";
   var selects = Array.prototype.slice.call(form.querySelectorAll("select[data-facet]"));
-  var text = form.elements.namedItem("q");
+  var text = form.elements.namedItem("text");
   var from = form.elements.namedItem("from");
   var to = form.elements.namedItem("to");
 
@@ -34,7 +35,7 @@
 
   function readUrl() {
     var params = new URLSearchParams(window.location.search);
-    text.value = params.get("q") || "";
+    text.value = params.get("text") || "";
     from.value = params.get("from") || "";
     to.value = params.get("to") || "";
     selects.forEach(function (select) {
@@ -47,7 +48,7 @@
 
   function writeUrl() {
     var params = new URLSearchParams();
-    if (text.value.trim()) params.set("q", text.value.trim());
+    if (text.value.trim()) params.set("text", text.value.trim());
     selects.forEach(function (select) {
       selected(select).forEach(function (key) { params.append(select.name, key); });
     });
