@@ -375,16 +375,23 @@ def related_block(cards: Cards, others: Sequence[Entry]) -> str:
     return f'<div class="digest-related"><h2>Related entries</h2><ul>{items}</ul></div>'
 
 
-# A Markdown heading line in a write-up: ATX ("## Background") or a setext underline.
-# Only such headings reach the table of contents (the page's own h2s are raw HTML), so
-# without one the contents sidebar would be an empty column. A false match (a "#" line
-# in fenced code, a "---" rule) only keeps that column.
-_HEADING = re.compile(r"^ {0,3}(?:#{1,6}(?:[ \t]|$)|(?:=+|-+)[ \t]*$)", re.M)
+# Whether a write-up may hold a Markdown heading: any "#" (Python-Markdown takes "#x",
+# "####### x", and headings in quotes and list items), or a line that may underline a
+# setext heading. Only such headings reach the table of contents (the page's own h2s are
+# raw HTML), so without one the contents sidebar would be an empty column. A false match
+# (a "#" in a URL, a "---" rule) only keeps that column; a test holds this to
+# Python-Markdown's own headings. The underline is searched in "\n" + body: a pattern
+# that starts with a literal is scanned for fast, where "^" is tried at every character.
+_UNDERLINE = re.compile(r"\n[ \t>]*(?:=+|-+)[ \t]*$", re.M)
+
+
+def may_have_heading(body: str) -> bool:
+    return "#" in body or _UNDERLINE.search("\n" + body) is not None
 
 
 def entry_page(cards: Cards, entry: Entry, others: Sequence[Entry] = (), inputs: str = "") -> Pages:
     digest = cards.digest
-    hide = ["navigation"] if _HEADING.search(entry.body) else ["navigation", "toc"]
+    hide = ["navigation"] if may_have_heading(entry.body) else ["navigation", "toc"]
     front = front_matter(entry.title, entry.summary, hide=hide, entry=True)
     terms = "".join(
         f"<p>{esc(facet.title)}: {esc(', '.join(digest.term(facet.key, k).name for k in entry.terms_of(facet.key)))}</p>"

@@ -361,3 +361,28 @@ def test_weekly_issues_are_what_nh3_gives(corpus_digests: list[Digest]) -> None:
             assert issue_html(project, digest, week, clean=True) == expected
             weeks += 1
     assert weeks > 60
+
+
+def test_heading_detector_misses_no_heading_markdown_finds() -> None:
+    """An entry page hides its contents column when `may_have_heading` is false for the
+    write-up; that must never hide a heading Markdown would list there."""
+    import markdown
+
+    from generator.bodies import EXTENSIONS
+    from generator.render import may_have_heading
+
+    rng = random.Random(8)
+    pieces = ["Title", "# One", "## Two", "###### Six", "####### seven", "#no", "   # indented", "    # code",
+              "===", "---", "-", "=", "- item", "text", "", "```", "# in fence", "> # quoted", "1. # listed",
+              "Setext\n---", "a #b", "#\tTab", "#", "> Quoted\n> ---", "1. Item\n   ===", "  -", "\t=="]
+    bodies = ["\n".join(rng.choice(pieces) for _ in range(rng.randint(1, 6))) for _ in range(3000)]
+    bodies += [e.read_text(encoding="utf-8").split("\n---\n", 1)[-1] for e in Path("content/entries").rglob("*.md")]
+    missed = []
+    for body in bodies:
+        md = markdown.Markdown(extensions=EXTENSIONS)
+        md.convert(body)
+        if md.toc_tokens and not may_have_heading(body):  # type: ignore[attr-defined]
+            missed.append(body)
+    assert missed == []
+    # And it is not a detector that always says yes.
+    assert not may_have_heading("Plain prose.\n\nMore prose, on US-China rivalry -- and chips.\n\n- a list")
