@@ -696,8 +696,8 @@ def home_page(project: Project, cards: Cards, weeks: Sequence[Week]) -> Pages:
         week = weeks[0]
         parts.append(
             # "Latest", not "This week's": the newest issue may be weeks old, and the page
-        # must not depend on the day it is built.
-        '<div class="digest-week-box"><h2>Latest weekly issue</h2>'
+            # must not depend on the day it is built.
+            '<div class="digest-week-box"><h2>Latest weekly issue</h2>'
             f"<p>{link(page, week.url, week_label(week))}</p>"
             + lede_html(page, digest, week.entries)
             + "</div>"
