@@ -99,7 +99,9 @@ class DigestPlugin(BasePlugin[DigestOptions]):  # type: ignore[no-untyped-call]
         digest = output.digest
         if _USER_EPOCH is None and digest.entries:
             newest = max(max(e.published.date(), e.updated or e.date) for e in digest.entries)
-            os.environ["SOURCE_DATE_EPOCH"] = str(int(dt.datetime(newest.year, newest.month, newest.day, tzinfo=dt.UTC).timestamp()))
+            epoch = int(dt.datetime(newest.year, newest.month, newest.day, tzinfo=dt.UTC).timestamp())
+            # Clamped to what a gzip header holds (unsigned 32 bits: 1970 to 2106).
+            os.environ["SOURCE_DATE_EPOCH"] = str(min(max(epoch, 0), 2**32 - 1))
         return config
 
     def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:
@@ -286,6 +288,11 @@ def build_site(root: Path, site_dir: Path | None = None, prepared: Output | None
     for stale in target.parent.glob(".site-build-*"):  # left by a build that was killed
         shutil.rmtree(stale, ignore_errors=True)
     staging = Path(tempfile.mkdtemp(prefix=".site-build-", dir=target.parent))
+    # mkdtemp makes the folder private (0700); the site is for a web server, so it gets
+    # the mode any new folder gets here (0755 under the usual umask).
+    umask = os.umask(0)
+    os.umask(umask)
+    staging.chmod(0o777 & ~umask)
     try:
         config = load_config(str(root / "mkdocs.yml"), strict=True, site_dir=str(staging))
         for plugin in config.plugins.values():

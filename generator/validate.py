@@ -86,10 +86,11 @@ def date(report: Report, path: str, node: YamlNode, name: str) -> tuple[dt.date,
     raw = node.text.strip()
     if DATE.match(raw):
         try:
-            return _day(raw)
+            day = _day(raw)
         except ValueError:
             report.add(path, node, name, f"'{raw}' is not a real calendar date")
             return None
+        return _in_range(report, path, node, name, raw, day)
     match = DATETIME.match(raw)
     if not match:
         report.add(path, node, name, f"'{raw}' is not a date (YYYY-MM-DD) or an ISO 8601 datetime")
@@ -102,7 +103,26 @@ def date(report: Report, path: str, node: YamlNode, name: str) -> tuple[dt.date,
     except ValueError:
         report.add(path, node, name, f"'{raw}' is not a real date and time")
         return None
-    return moment.date(), moment.astimezone(dt.UTC)
+    try:
+        utc = moment.astimezone(dt.UTC)
+    except OverflowError:  # the offset moves it past year 1 or 9999
+        utc = None
+    return _in_range(report, path, node, name, raw, (moment.date(), utc))
+
+
+# The last year whose ISO weeks, and their ends, fit in Python's dates (9999-12-31 is in a
+# week that ends in year 10000).
+LAST_YEAR = 9998
+
+
+def _in_range(
+    report: Report, path: str, node: YamlNode, name: str, raw: str, value: tuple[dt.date, dt.datetime | None]
+) -> tuple[dt.date, dt.datetime] | None:
+    day, utc = value
+    if utc is None or utc.year > LAST_YEAR or day.year > LAST_YEAR:
+        report.add(path, node, name, f"'{raw}' is out of range: dates run to {LAST_YEAR}-12-31")
+        return None
+    return day, utc
 
 
 @functools.lru_cache(maxsize=4096)

@@ -401,3 +401,37 @@ def test_a_failure_in_the_feeds_process_fails_the_run(tmp_path: Path, monkeypatc
     monkeypatch.setattr(emit_module, "_can_fork", lambda: True)
     with pytest.raises(RuntimeError, match="no feed today"):
         emit([("a.md", "x")], tmp_path / "out", beside=[("feed.xml", Lazy("k", broken))])
+
+
+def test_dates_at_the_edge_of_the_calendar_are_errors_not_crashes(fixture_site: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """An offset that moves a date past year 9999 or before year 1, or a date whose ISO
+    week ends in year 10000, is reported with its file and line, with the other files'
+    problems, and no traceback."""
+    monkeypatch.chdir(fixture_site)
+    entries = fixture_site / "content/entries"
+    seed = (entries / "2026/un-ai-dialogue-opens.md").read_text(encoding="utf-8")
+    for year, date in (("9999", "9999-12-31T23:00:00-10:00"), ("1", "0001-01-01T00:30:00+01:00"), ("9999", "9999-12-31")):
+        (entries / year).mkdir(exist_ok=True)
+        (entries / year / f"edge-{len(date)}.md").write_text(seed.replace("date: 2026-04-20", f"date: {date}"), encoding="utf-8")
+    other = entries / "2026/chip-rules.md"
+    other.write_text(seed.replace("actors: [united-nations, china]", "actors: [united-nashuns]"), encoding="utf-8")
+    assert main(["check"]) == 1
+    out = capsys.readouterr().out
+    assert "content/entries/9999/edge-25.md:3:7: error: date: '9999-12-31T23:00:00-10:00' is out of range: dates run to 9998-12-31" in out
+    assert "content/entries/1/edge-25.md:3:7: error: date: '0001-01-01T00:30:00+01:00' is out of range" in out
+    assert "content/entries/9999/edge-10.md:3:7: error: date: '9999-12-31' is out of range" in out
+    assert "unknown actor 'united-nashuns'" in out
+    assert main(["build"]) == 1
+    assert "Traceback" not in capsys.readouterr().out
+
+
+def test_a_digest_dated_past_2106_builds(fixture_site: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    # The newest date stamps the sitemap's gzip header, which holds only up to 2106.
+    monkeypatch.chdir(fixture_site)
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    seed = (fixture_site / "content/entries/2026/un-ai-dialogue-opens.md").read_text(encoding="utf-8")
+    (fixture_site / "content/entries/9998").mkdir()
+    (fixture_site / "content/entries/9998/far.md").write_text(seed.replace("date: 2026-04-20", "date: 9998-12-31"), encoding="utf-8")
+    assert main(["build"]) == 0, capsys.readouterr().out
+    assert (fixture_site / "site/entries/9998/far/index.html").is_file()
+    assert (fixture_site / "site/sitemap.xml.gz").is_file()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html as htmllib
 import json
+import os
 import posixpath
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -312,3 +313,10 @@ def test_every_entry_is_indexed_by_title_summary_and_terms(built_site: Path) -> 
         assert "Sources" not in text and "Related entries" not in text, url
     seed = " ".join(d["text"] for d in docs[SEED])
     assert "Frontier models, not only chips" not in seed  # a sentence of its write-up
+
+
+def test_the_built_site_is_readable_by_a_web_server(built_site: Path) -> None:
+    # Built in a private temporary folder and swapped into place: it must not stay private.
+    umask = os.umask(0)
+    os.umask(umask)
+    assert built_site.stat().st_mode & 0o777 == 0o777 & ~umask
