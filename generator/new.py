@@ -17,8 +17,9 @@ import yaml
 
 from .config import Project
 from .load import load_taxonomy
-from .text import did_you_mean
-from .validate import Report, Taxonomy
+from .read import read_entry
+from .text import did_you_mean, printable
+from .validate import Report, Taxonomy, validate_entry
 
 TEMPLATE = """---
 {front}---
@@ -149,6 +150,18 @@ def new_entry(project: Project, args: argparse.Namespace) -> int:
     text = TEMPLATE.format(front=yaml.dump(front, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=88))
     target = project.entries_dir / str(day.year) / f"{slug}.md"
     rel = target.relative_to(project.root).as_posix()
+    # What `digest check` would refuse (a too-long title, control characters, a URL
+    # with quotes) is refused now, by the same checks, before anything is written.
+    raw, problems = read_entry(target, project.root, text.encode("utf-8"))
+    check = Report()
+    check.problems += problems
+    if raw is not None:
+        validate_entry(raw, taxonomy, check)
+    refused = [p for p in check.problems if p.severity == "error"]
+    if refused:
+        for problem in refused:
+            print(f"digest new: error: {printable(problem.field)}: {printable(problem.message)}", file=sys.stderr)
+        return 1
     target.parent.mkdir(parents=True, exist_ok=True)
     try:
         with open(target, "x", encoding="utf-8") as handle:  # "x": never overwrite

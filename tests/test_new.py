@@ -80,6 +80,24 @@ def test_new_reports_every_problem(fixture_site: Path, capsys: pytest.CaptureFix
     assert not list((fixture_site / "content/entries/2026").glob("something*"))
 
 
+def test_new_writes_nothing_check_would_refuse(fixture_site: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(fixture_site)
+    before = sorted(p.relative_to(fixture_site) for p in (fixture_site / "content").rglob("*"))
+    for option, value in (
+        ("--url", 'https://ex.org/"><script>'),
+        ("--title", "A" * 299),
+        ("--summary", "S" * 600),
+        ("--title", "Bell\x07 in a title"),
+        ("--publisher", "Right\u202eto left"),
+    ):
+        args = list(OPTIONS)
+        args[args.index(option) + 1] = value
+        assert main(args) == 1, option
+        err = capsys.readouterr().err
+        assert err.startswith("digest new: error: ") and "Traceback" not in err, err
+    assert sorted(p.relative_to(fixture_site) for p in (fixture_site / "content").rglob("*")) == before
+
+
 def test_new_asks_at_a_terminal(fixture_site: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(fixture_site)
     answers = "Carnegie meeting in Singapore\n2026-04-15\nCarnegie Endowment, 中国\nmodel access\nA think tank met.\nCarnegie\n\n"
