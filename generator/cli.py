@@ -72,13 +72,20 @@ def _project() -> Project:
     return load_project(find_root(Path.cwd()))
 
 
-def _entry_paths(project: Project, paths: Sequence[str]) -> tuple[list[Path], list[Problem]]:
+def _entry_paths(project: Project, paths: Sequence[str]) -> tuple[list[Path], list[Problem], bool]:
     """Entry files named on the command line (a folder stands for the entries in it),
-    and problems found on the way (links, stray files). The taxonomy files are checked
-    on every run, so naming one, as the pre-commit hook does, adds nothing."""
+    problems found on the way (links, stray files), and whether the hand-written pages
+    were named. Each path is checked as the whole-digest check would check it: the
+    taxonomy files are checked on every run anyway, and a file that is neither an entry
+    nor a page (content/LICENSE.md) is no concern of the check."""
+    from .pipeline import pages_dir
+
     taxonomy = {(project.content_dir / facet.file).resolve() for facet in project.facets}
+    entries_dir = Path(os.path.normpath(project.entries_dir.absolute()))
+    pages = Path(os.path.normpath(pages_dir(project).absolute()))
     files: list[Path] = []
     problems: list[Problem] = []
+    with_pages = False
     for name in paths:
         # Absolute but not resolved: a symbolic link must stay one, to be refused.
         path = Path(os.path.normpath(Path(name).absolute()))
@@ -88,15 +95,19 @@ def _entry_paths(project: Project, paths: Sequence[str]) -> tuple[list[Path], li
             raise ConfigError(f"{name} is outside the project at {project.root}") from err
         if not path.is_symlink() and path.resolve() in taxonomy:
             continue
-        if path.is_dir() and not path.is_symlink():
-            found, stray = find_entries(path, project.root)
-            files.extend(found)
-            problems.extend(stray)
-        elif path.is_file() or path.is_symlink():
-            files.append(path)
-        else:
+        if not (path.exists() or path.is_symlink()):
             raise ConfigError(f"no such file: {name}")
-    return files, problems
+        with_pages = with_pages or path == pages or pages in path.parents or path in pages.parents
+        if path.is_dir() and not path.is_symlink():
+            if path in entries_dir.parents:  # content/, or the project: all the entries
+                path = entries_dir
+            if path == entries_dir or entries_dir in path.parents:
+                found, stray = find_entries(path, project.root)
+                files.extend(found)
+                problems.extend(stray)
+        elif entries_dir in path.parents:
+            files.append(path)
+    return files, problems, with_pages
 
 
 def cmd_check(args: argparse.Namespace) -> int:
@@ -106,9 +117,9 @@ def cmd_check(args: argparse.Namespace) -> int:
     today = dt.date.today()
     workers = _workers()
     if args.paths:
-        files, stray = _entry_paths(project, args.paths)
+        files, stray, with_pages = _entry_paths(project, args.paths)
         loaded = load(project, files, today=today, workers=workers, findings_only=True)
-        problems = sorted([*loaded.problems, *stray], key=Problem.sort_key)
+        problems = sorted([*loaded.problems, *stray, *(check_pages(project) if with_pages else [])], key=Problem.sort_key)
     else:
         loaded = load(project, today=today, workers=workers, findings_only=True)
         problems = sorted([*loaded.problems, *check_pages(project)], key=Problem.sort_key)

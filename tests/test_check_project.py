@@ -86,3 +86,20 @@ def test_naming_a_taxonomy_file_checks_it_like_every_run(fixture_site: Path, cap
     (fixture_site / "content/topics.yml").write_text("model-access:\n  name: Model access\n", encoding="utf-8")
     assert main(["check", "content/topics.yml"]) == 1
     assert "content/topics.yml:1:1: error: model-access.description: required field is missing" in capsys.readouterr().out
+
+
+def test_naming_a_folder_checks_what_the_whole_check_would(fixture_site: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """`digest check content/` is the whole check, not a check of every file as an entry:
+    the taxonomy, pages and other files are not entries."""
+    (fixture_site / "content/LICENSE.md").write_text("# License\n\nCC BY 4.0\n", encoding="utf-8")
+    code, whole = check(fixture_site, capsys, monkeypatch)
+    for named in ("content/", "content", ".", "content/entries/"):
+        assert check(fixture_site, capsys, monkeypatch, named) == (code, whole), named
+    assert code == 0
+    # A named page is checked as a page (Markdown only), not as an entry.
+    assert check(fixture_site, capsys, monkeypatch, "content/pages/about.md")[0] == 0
+    about = fixture_site / "content/pages/about.md"
+    about.write_text(about.read_text(encoding="utf-8") + "\n<script>alert(1)</script>\n", encoding="utf-8")
+    code, lines = check(fixture_site, capsys, monkeypatch, "content/pages/about.md")
+    assert code == 1 and any(line.startswith("content/pages/about.md:") and "required field" not in line for line in lines)
+    assert check(fixture_site, capsys, monkeypatch, "content/LICENSE.md")[0] == 0
