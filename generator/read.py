@@ -611,6 +611,8 @@ def find_entries(entries_dir: Path, root: Path, stray: str = STRAY_ENTRY) -> tup
                 problems.append(Problem(relative(Path(item.path), root), 1, 1, "file", "symbolic links are not allowed"))
             elif item.is_dir():
                 visit(item.path)
+            elif not item.is_file(follow_symlinks=False):  # reading a pipe would wait forever
+                problems.append(Problem(relative(Path(item.path), root), 1, 1, "file", "not a regular file (a pipe, socket or device)"))
             elif not item.name.endswith(".md"):
                 problems.append(Problem(relative(Path(item.path), root), 1, 1, "file", stray))
             else:

@@ -242,3 +242,17 @@ def test_find_entries_lists_markdown_files_in_path_order_and_reports_the_rest(tm
         ("content/entries/link.md", "symbolic links are not allowed"),
         ("content/entries/linked", "symbolic links are not allowed"),
     ]
+
+
+def test_a_pipe_among_the_entries_is_refused_not_read(tmp_path: Path) -> None:
+    import os
+
+    from generator.read import find_entries
+
+    entries = tmp_path / "content/entries/2026"
+    entries.mkdir(parents=True)
+    (entries / "real.md").write_text("---\ntitle: x\n---\n", encoding="utf-8")
+    os.mkfifo(entries / "pipe.md")  # opening it to read would block until a writer came
+    found, problems = find_entries(tmp_path / "content/entries", tmp_path)
+    assert found == [entries / "real.md"]
+    assert [(p.path, p.message) for p in problems] == [("content/entries/2026/pipe.md", "not a regular file (a pipe, socket or device)")]
