@@ -120,7 +120,7 @@ def _in_range(
 ) -> tuple[dt.date, dt.datetime] | None:
     day, utc = value
     if utc is None or utc.year > LAST_YEAR or day.year > LAST_YEAR:
-        report.add(path, node, name, f"'{raw}' is out of range: dates run to {LAST_YEAR}-12-31")
+        report.add(path, node, name, f"'{raw}' is out of range: dates run from 0001-01-01 to {LAST_YEAR}-12-31 (in UTC)")
         return None
     return day, utc
 

@@ -417,7 +417,7 @@ def test_dates_at_the_edge_of_the_calendar_are_errors_not_crashes(fixture_site: 
     other.write_text(seed.replace("actors: [united-nations, china]", "actors: [united-nashuns]"), encoding="utf-8")
     assert main(["check"]) == 1
     out = capsys.readouterr().out
-    assert "content/entries/9999/edge-25.md:3:7: error: date: '9999-12-31T23:00:00-10:00' is out of range: dates run to 9998-12-31" in out
+    assert "content/entries/9999/edge-25.md:3:7: error: date: '9999-12-31T23:00:00-10:00' is out of range: dates run from 0001-01-01 to 9998-12-31 (in UTC)" in out
     assert "content/entries/1/edge-25.md:3:7: error: date: '0001-01-01T00:30:00+01:00' is out of range" in out
     assert "content/entries/9999/edge-10.md:3:7: error: date: '9999-12-31' is out of range" in out
     assert "unknown actor 'united-nashuns'" in out
