@@ -52,8 +52,6 @@ nav:
 extra_css:
   - assets/digest.css
 {markdown}plugins:
-  - search:
-      separator: '[\\s\\u200b\\-_,:!=\\[\\]()"`/]+|\\.(?!\\d)|&[lg]t;|(?!\\b)(?=[A-Z][a-z])'
   - digest
 """
 

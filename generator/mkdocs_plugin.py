@@ -6,10 +6,11 @@ error stops the build before MkDocs reads anything) and adds the generated pages
 virtual files in `on_files`; `on_serve` watches all of content/ for live preview.
 
 A generated page reaches MkDocs as its front matter and Markdown only (an entry's
-write-up; nothing for a listing page). What the search index sees of it is its short
-search view (title, summary, terms); its HTML is made and spliced in after the index
-has been fed, just before the theme renders it, and dropped once the page is written.
-Feeds and other files are written straight into the site, one at a time.
+write-up; nothing for a listing page). MkDocs renders the write-up, which is
+sanitised in `on_page_content`; the page's own HTML is made and put around it in
+`on_page_context`, just before the theme renders it, and dropped once the page is
+written. Feeds and other files are written straight into the site, one at a time.
+Once every page is written, `on_post_build` has Pagefind index the site.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from mkdocs.config.base import Config
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import Abort
 from mkdocs.livereload import LiveReloadServer
-from mkdocs.plugins import BasePlugin, event_priority
+from mkdocs.plugins import BasePlugin
 from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.pages import Page as MkDocsPage
 
@@ -40,6 +41,7 @@ from .bodies import sanitise_page
 from .config import Project, project_from
 from .emit import emit
 from .html import esc
+from .index import SearchIndexError, build_index
 from .pipeline import Output, generate
 
 log = logging.getLogger("mkdocs.plugins.digest")
@@ -52,9 +54,6 @@ class DigestOptions(Config):  # type: ignore[no-untyped-call]
     home_entries = config_options.Type(int, default=10)
     feed_items = config_options.Type(int, default=50)
     facets = config_options.Type(list, default=[])
-    # Index entries' write-ups too (by default an entry is found by its title,
-    # summary and terms, which keeps the search index small).
-    search_writeups = config_options.Type(bool, default=False)
 
 
 class DigestPlugin(BasePlugin[DigestOptions]):  # type: ignore[no-untyped-call]
@@ -65,7 +64,6 @@ class DigestPlugin(BasePlugin[DigestOptions]):  # type: ignore[no-untyped-call]
         self.writer: BaseProcess | None = None  # writes feeds during a build
         self.serving = False
         self.fragments = FragmentCache()
-        self.bodies: dict[str, str] = {}  # entry write-ups as HTML, until spliced
         self.sections: dict[str, Any] = {}  # first URL segment -> its navigation page
         self.marked: Any = None  # the navigation page marked active for the page in hand
 
@@ -73,11 +71,8 @@ class DigestPlugin(BasePlugin[DigestOptions]):  # type: ignore[no-untyped-call]
         self.serving = command == "serve"
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
-        # jieba (imported by the search plugin) sets its own logger to DEBUG on import
-        # and narrates loading its dictionary; only its warnings are worth showing.
-        logging.getLogger("jieba").setLevel(logging.WARNING)
         root = Path(config.config_file_path).resolve().parent
-        options = {key: self.config[key] for key in self.config if key != "search_writeups"}
+        options = {key: self.config[key] for key in self.config}
         raw: dict[str, Any] = {
             "site_name": config.site_name,
             "site_url": config.site_url,
@@ -106,7 +101,6 @@ class DigestPlugin(BasePlugin[DigestOptions]):  # type: ignore[no-untyped-call]
 
     def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:
         assert self.output is not None and self.project is not None
-        self.bodies.clear()
         # Feeds, JSON and assets go straight into the site (MkDocs has emptied it by
         # now), one file at a time. A build writes them from a forked process, started
         # before the pages are planned, while MkDocs renders on the other core (it uses
@@ -141,27 +135,25 @@ class DigestPlugin(BasePlugin[DigestOptions]):  # type: ignore[no-untyped-call]
         return files
 
     def on_page_content(self, html: str, *, page: MkDocsPage, config: MkDocsConfig, files: Files) -> str:
-        """Keep the write-up for later; give MkDocs the page's search view for now."""
+        """A generated page's rendered Markdown (an entry's write-up), sanitised."""
         planned = self.output.pages.get(page.file.src_uri) if self.output else None
         if planned is None:
             return html
-        body = ""
-        if planned.markdown:
-            marker = html.rfind("<!--digest:")  # only ever ours: entries cannot hold HTML
-            body = self.bodies[page.file.src_uri] = sanitise_page(html[:marker] if marker >= 0 else html)
         page.markdown = None  # rendered: MkDocs would keep every page's Markdown to the end
-        return planned.search + (body if self.config.search_writeups else "")
+        if not planned.markdown:
+            return ""
+        marker = html.rfind("<!--digest:")  # only ever ours: entries cannot hold HTML
+        return sanitise_page(html[:marker] if marker >= 0 else html)
 
     def on_nav(self, nav: Any, *, config: MkDocsConfig, files: Files) -> Any:
         self.sections = {p.url.split("/")[0]: p for p in nav.pages if p.url}
         return nav
 
-    @event_priority(-50)  # after the search plugin has indexed the search view
     def on_page_context(self, context: Any, *, page: MkDocsPage, config: MkDocsConfig, nav: Any) -> Any:
         planned = self.output.pages.get(page.file.src_uri) if self.output else None
         if planned is not None:
             head, tail = planned.make()
-            page.content = head + self.bodies.pop(page.file.src_uri, "") + tail
+            page.content = head + (page.content or "") + tail
         # A page outside the navigation (a term, a week, a month) lights its section's
         # tab: its navigation page is marked active while the page renders. The fragment
         # cache's key already tells sections apart (a shared leading segment).
@@ -190,6 +182,10 @@ class DigestPlugin(BasePlugin[DigestOptions]):  # type: ignore[no-untyped-call]
             writer.join()
             if writer.exitcode != 0:
                 raise Abort(f"digest: writing the feeds failed (exit {writer.exitcode})")
+        try:
+            build_index(Path(config.site_dir))
+        except SearchIndexError as err:
+            raise Abort(f"digest: {err}") from err
 
     def on_build_error(self, *, error: Exception) -> None:
         writer, self.writer = self.writer, None
@@ -214,7 +210,7 @@ class DigestPlugin(BasePlugin[DigestOptions]):  # type: ignore[no-untyped-call]
 class FragmentCache:
     """Theme fragments rendered once per kind of page instead of once per page.
 
-    Material renders the navigation, the tabs and the search box into every page, and
+    Material renders the navigation, the tabs and its settings into every page, and
     that was most of the time MkDocs spent on a large digest. For a page outside the
     navigation (every entry and listing page) those fragments differ only in their
     relative links, and a relative link from page P to target T depends only on how

@@ -28,7 +28,7 @@ from .validate import Report, check_markdown, mapping
 from .validate import text as text_field
 
 Files = dict[str, str | bytes]
-ASSETS = ("digest.css", "explore.js")
+ASSETS = ("digest.css", "explore.js", "search.js")
 PAGE_KEYS = ("title", "description")
 
 

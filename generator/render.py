@@ -59,16 +59,11 @@ class Page:
 
 @dataclass(frozen=True, slots=True)
 class Planned:
-    """A page before its HTML is made: `make()` returns its (head, tail) HTML.
-
-    `search` is what the site's search index sees of it: an entry is found by its
-    title (the page title), summary and terms, a term page by its profile; listing
-    pages are not indexed at all (their front matter says so)."""
+    """A page before its HTML is made: `make()` returns its (head, tail) HTML."""
 
     front: str
     make: Callable[[], tuple[str, str]]
     markdown: str = ""
-    search: str = ""
     inputs: str = ""  # a hash of what `make` reads (see Keys); "" until entry_pages or list_pages sets it
 
     def page(self) -> Page:
@@ -153,7 +148,7 @@ def front_matter(
     title: str,
     description: str = "",
     *,
-    search: bool = True,
+    indexed: bool = False,
     hide: Sequence[str] = (),
     feeds: tuple[str, str] | None = None,
     entry: bool = False,
@@ -162,16 +157,18 @@ def front_matter(
 
     `feeds` is (folder, title) of the page's own feeds, linked from its <head> by the
     template for autodiscovery (the site's feeds are linked from every page).
+    `indexed` pages (entries, and the first page of a term) are search results: the
+    template marks their content for Pagefind; no other page is indexed.
     """
-    # Stored HTML-escaped: Material and its search index print meta titles as HTML.
+    # Stored HTML-escaped: Material prints meta titles as HTML.
     # JSON is valid YAML and twenty times faster to write than yaml.safe_dump (a string
     # goes through json's C escaper directly). The line and paragraph separators are
     # escaped: YAML would read them as line breaks.
     lines = f"title: {_json_string(esc(title))}\n"
     if description:
         lines += f"description: {_json_string(esc(description))}\n"
-    if not search:
-        lines += "search: {\"exclude\": true}\n"
+    if indexed:
+        lines += "indexed: true\n"
     if hide:
         lines += f"hide: {_json_list(tuple(hide))}\n"
     if entry:
@@ -253,13 +250,13 @@ class Cards:
         return made
 
     def list(self, page: str, entries: Sequence[Entry]) -> str:
-        """Cards in a block. (The search index never sees them: it is fed each page's
-        search view, see Planned.)"""
+        """Cards in a block, never part of a page's search text (an entry is found on
+        its own page)."""
         if not entries:
-            return '<div class="digest-cards"><p class="digest-empty">No entries yet.</p></div>'
+            return '<div class="digest-cards" data-pagefind-ignore><p class="digest-empty">No entries yet.</p></div>'
         known = self._cards.get
         cards = "".join([known(e.url) or self.card(e) for e in entries])
-        return '<div class="digest-cards">' + cards.replace(UP, up_from(page)) + "</div>"
+        return '<div class="digest-cards" data-pagefind-ignore>' + cards.replace(UP, up_from(page)) + "</div>"
 
 
 def lede_html(page: str, digest: Digest, entries: Sequence[Entry]) -> str:
@@ -282,7 +279,7 @@ def subscribe(page: str | None, base: str, label: str = "Subscribe") -> str:
         f'<a href="{UP + esc(base + name) if page is None else esc(rel(page, base + name))}" type="{mime}">{fmt}</a>'
         for name, mime, fmt in FEED_FORMATS
     )
-    return f'<p class="digest-subscribe"><span class="digest-label">{esc(label)}:</span> {links}</p>'
+    return f'<p class="digest-subscribe" data-pagefind-ignore><span class="digest-label">{esc(label)}:</span> {links}</p>'
 
 
 _SUBSCRIBE_ALL = subscribe(None, "", "The whole digest")
@@ -301,7 +298,7 @@ def pager(page: str, base: str, number: int, total: int) -> str:
     parts.append(f'<span class="digest-pager__count">Page {number} of {total}</span>')
     if number < total:
         parts.append(f'<a rel="next" href="{esc(rel(page, url(number + 1)))}">Older</a>')
-    return f'<nav class="digest-pager" aria-label="Pages">{" ".join(parts)}</nav>'
+    return f'<nav class="digest-pager" aria-label="Pages" data-pagefind-ignore>{" ".join(parts)}</nav>'
 
 
 def paged(
@@ -313,27 +310,26 @@ def paged(
     title: str,
     description: str,
     *,
-    search: str | None = None,
+    indexed: bool = False,
     feeds: tuple[str, str] | None = None,
     keys: Keys | None = None,
     first_reads: Sequence[Entry] = (),
 ) -> Pages:
     """A paginated list at `base`, `base/page/2/` ...; `first()` is the first page's
-    introduction, made from `first_reads`. With `search`, the first page is indexed as
-    that HTML; no other page of a list is."""
+    introduction, made from `first_reads`. With `indexed`, the first page is a search
+    result; no other page of a list is."""
     pages: Pages = {}
     chunks = paginate(entries, size)
     for number, chunk in enumerate(chunks, start=1):
         url = base if number == 1 else f"{base}page/{number}/"
         heading = title if number == 1 else f"{title} (page {number})"
-        indexed = search is not None and number == 1
-        front = front_matter(heading, description, search=indexed, hide=["navigation", "toc"], feeds=feeds)
+        front = front_matter(heading, description, indexed=indexed and number == 1, hide=["navigation", "toc"], feeds=feeds)
         make = _list_page(cards, base, url, chunk, (number, len(chunks)), first if number == 1 else None, heading)
         inputs = ""
         if keys is not None:
             reads = (*chunk, *first_reads) if number == 1 else chunk
             inputs = keys.of(reads, f"{number}/{len(chunks)}")
-        pages[source_path(url)] = Planned(front, make, search=(search or "") if indexed else "", inputs=inputs)
+        pages[source_path(url)] = Planned(front, make, inputs=inputs)
     return pages
 
 
@@ -372,7 +368,7 @@ def related_block(cards: Cards, others: Sequence[Entry]) -> str:
         return lambda: f'<li>{_a(o.url, o.title)} <span class="digest-related__date">{time(o.date)}</span></li>'
 
     items = "".join(cards.fragment(("related", o.url), item(o)) for o in others)
-    return f'<div class="digest-related"><h2>Related entries</h2><ul>{items}</ul></div>'
+    return f'<div class="digest-related" data-pagefind-ignore><h2>Related entries</h2><ul>{items}</ul></div>'
 
 
 # Whether a write-up may hold a Markdown heading: any "#" (Python-Markdown takes "#x",
@@ -390,16 +386,9 @@ def may_have_heading(body: str) -> bool:
 
 
 def entry_page(cards: Cards, entry: Entry, others: Sequence[Entry] = (), inputs: str = "") -> Pages:
-    digest = cards.digest
     hide = ["navigation"] if may_have_heading(entry.body) else ["navigation", "toc"]
-    front = front_matter(entry.title, entry.summary, hide=hide, entry=True)
-    terms = "".join(
-        f"<p>{esc(facet.title)}: {esc(', '.join(digest.term(facet.key, k).name for k in entry.terms_of(facet.key)))}</p>"
-        for facet in digest.facets
-        if entry.terms_of(facet.key)
-    )
-    search = f"<p>{esc(entry.summary)}</p>{terms}"
-    planned = Planned(front, lambda: _entry_html(cards, entry, others), entry.body.strip("\n"), search, inputs)
+    front = front_matter(entry.title, entry.summary, indexed=True, hide=hide, entry=True)
+    planned = Planned(front, lambda: _entry_html(cards, entry, others), entry.body.strip("\n"), inputs)
     return {entry_path(entry): planned}
 
 
@@ -412,36 +401,45 @@ def _entry_html(cards: Cards, entry: Entry, others: Sequence[Entry]) -> tuple[st
     for facet in digest.facets:
         keys = entry.terms_of(facet.key)
         if keys:
-            links = ", ".join(_term_link(cards, facet.key, k) for k in keys)
-            rows.append(f'<p class="digest-meta__terms digest-meta__{esc(facet.key)}"><span class="digest-label">{esc(facet.title)}:</span> {links}</p>')
+            # The names are search text and, listed, the result's meta; each term a filter.
+            links = ", ".join(_term_link(cards, facet.key, k, facet.singular) for k in keys)
+            listed = ", ".join(digest.term(facet.key, k).name for k in keys)
+            rows.append(
+                f'<p class="digest-meta__terms digest-meta__{esc(facet.key)}" data-pagefind-meta="{esc(facet.key)}:{esc(listed)}">'
+                f'<span class="digest-label" data-pagefind-ignore>{esc(facet.title)}:</span> {links}</p>'
+            )
     sources = "".join(source_item(s) for s in entry.sources)
     corrections = ""
     if entry.corrections:
         notes = "".join(
             f'<li>{time(c.date)}: {esc(c.text)}</li>' for c in entry.corrections
         )
-        corrections = f'<div class="digest-corrections" role="note"><h2 id="corrections">Corrections</h2><ul>{notes}</ul></div>'
+        corrections = f'<div class="digest-corrections" role="note"><h2 id="corrections" data-pagefind-ignore>Corrections</h2><ul>{notes}</ul></div>'
     draft = (
-        '<p class="digest-draft" role="note">Draft: not published. Only the local preview shows it.</p>'
+        '<p class="digest-draft" role="note" data-pagefind-ignore>Draft: not published. Only the local preview shows it.</p>'
         if entry.draft
         else ""
     )
+    day = entry.date.isoformat()
+    # For Pagefind: the year and the day as filters (the day for explore's date range),
+    # the day as the sort and as the result's meta. (One filter to an element.)
     header = (
-        '<div class="digest-entry__header">'
+        f'<div class="digest-entry__header" data-pagefind-filter="year:{entry.year}" '
+        f'data-pagefind-sort="date:{day}" data-pagefind-meta="date:{day}">'
         f"{draft}<h1>{esc(entry.title)}</h1>"
-        f'<p class="digest-meta">{dates}</p>'
+        f'<p class="digest-meta" data-pagefind-ignore data-pagefind-filter="date:{day}">{dates}</p>'
         + "".join(rows)
-        + f'<p class="digest-summary">{esc(entry.summary)}</p>'
+        + f'<p class="digest-summary" data-pagefind-meta="summary">{esc(entry.summary)}</p>'
         + "</div>"
     )
-    sources_block = f'<div class="digest-sources"><h2 id="sources">Sources</h2><ul>{sources}</ul></div>'
+    sources_block = f'<div class="digest-sources"><h2 id="sources" data-pagefind-ignore>Sources</h2><ul>{sources}</ul></div>'
     head = "\n\n".join(
         part
         for part in (
             header,
             sources_block,
             corrections,
-            '<div class="digest-writeup-label"><h2 id="write-up">What happened</h2></div>',
+            '<div class="digest-writeup-label" data-pagefind-ignore><h2 id="write-up">What happened</h2></div>',
         )
         if part
     )
@@ -450,10 +448,22 @@ def _entry_html(cards: Cards, entry: Entry, others: Sequence[Entry]) -> tuple[st
     return head.replace(UP, up), tail.replace(UP, up)
 
 
-def _term_link(cards: Cards, facet: str, key: str) -> str:
-    """A plain link to a term's page (from the root: UP is put in per page)."""
+def _term_link(cards: Cards, facet: str, key: str, filter_name: str) -> str:
+    """A link to a term's page (from the root: UP is put in per page), marked as the
+    entry's search filter `filter_name:key`; the term's aliases are search text too,
+    so that 华为 finds the entries about Huawei."""
     term = cards.digest.term(facet, key)
-    return cards.fragment(("term", facet, key), lambda: _a(term.url, term.name))
+
+    def make() -> str:
+        aliases = ""
+        if term.aliases:
+            aliases = f' data-aliases="{esc(", ".join(term.aliases))}" data-pagefind-index-attrs="data-aliases"'
+        return (
+            f'<a href="{UP}{esc(term.url)}" data-pagefind-filter="{esc(filter_name)}:{esc(term.key)}"{aliases}>'
+            f"{esc(term.name)}</a>"
+        )
+
+    return cards.fragment(("term", facet, key), make)
 
 
 def _term_feed(cards: Cards, facet: str, key: str) -> str:
@@ -467,7 +477,7 @@ def follow(cards: Cards, entry: Entry) -> str:
     (from the root: UP is put in per page)."""
     terms = [_term_feed(cards, f.key, k) for f in cards.digest.facets for k in entry.terms_of(f.key)]
     return (
-        '<div class="digest-follow"><h2>Follow</h2>'
+        '<div class="digest-follow" data-pagefind-ignore><h2>Follow</h2>'
         + _SUBSCRIBE_ALL
         + f'<p class="digest-subscribe"><span class="digest-label">This story\'s threads:</span> {" · ".join(terms)}</p>'
         + f'<p>{_a("feeds/", "Every feed")}</p></div>'
@@ -501,7 +511,7 @@ def term_page(
         lambda: _term_intro(digest, facet, term, entries),
         term.name,
         term.description,
-        search=_term_search(term),
+        indexed=True,
         feeds=(term.url, label),
         keys=keys,
         first_reads=entries,  # the introduction counts all of them
@@ -516,12 +526,6 @@ def _term_aliases(term: Term) -> str:
     ) + "</p>"
 
 
-def _term_search(term: Term) -> str:
-    """A term page is found by its profile: description, kind, country, other names."""
-    facts = " · ".join(esc(f) for f in (KIND_LABELS.get(term.kind or "", term.kind), term.country) if f)
-    return (f"<p>{facts}</p>" if facts else "") + f"<p>{esc(term.description)}</p>" + _term_aliases(term)
-
-
 def _term_intro(digest: Digest, facet: Facet, term: Term, entries: Sequence[Entry]) -> str:
     base = term.url
     facts = []
@@ -529,7 +533,9 @@ def _term_intro(digest: Digest, facet: Facet, term: Term, entries: Sequence[Entr
         facts.append(f'<span class="digest-term__kind">{esc(KIND_LABELS.get(term.kind, term.kind))}</span>')
     if term.country:
         facts.append(f'<span class="digest-term__country">{esc(term.country)}</span>')
-    facts.append(f'<span class="digest-count">{len(entries)} {"entry" if len(entries) == 1 else "entries"}</span>')
+    facts.append(
+        f'<span class="digest-count" data-pagefind-ignore>{len(entries)} {"entry" if len(entries) == 1 else "entries"}</span>'
+    )
     years: dict[int, int] = {}
     for entry in entries:
         years[entry.year] = years.get(entry.year, 0) + 1
@@ -542,20 +548,22 @@ def _term_intro(digest: Digest, facet: Facet, term: Term, entries: Sequence[Entr
             f"{link(base, f'{term_filter}&from={y}-01-01&to={y}-12-31', str(y))} ({n})"
             for y, n in sorted(years.items(), reverse=True)
         )
-        timeline = f'<p class="digest-term__years"><span class="digest-label">By year:</span> {spans}</p>'
+        timeline = f'<p class="digest-term__years" data-pagefind-ignore><span class="digest-label">By year:</span> {spans}</p>'
     related = []
     for other in digest.facets:
         pairs = co_occurring(digest, entries, other.key, exclude=term.key if other.key == facet.key else None)[:10]
         if pairs:
             label = f"Often with these {other.key}" if other.key == facet.key else other.title
             related.append(
-                f'<div class="digest-related-terms"><h2>{esc(label)}</h2>'
+                f'<div class="digest-related-terms" data-pagefind-ignore><h2>{esc(label)}</h2>'
                 + term_list(base, pairs, "digest-term-list")
                 + "</div>"
             )
+    # For Pagefind: the search text is the name, facts, description and aliases; the
+    # facet (Actor, Topic) is the result's meta.
     return (
-        '<div class="digest-head digest-term">'
-        f'<p class="digest-kicker">{link(base, facet.key + "/", facet.title)}</p>'
+        f'<div class="digest-head digest-term" data-pagefind-meta="type:{esc(facet.singular.capitalize())}">'
+        f'<p class="digest-kicker" data-pagefind-ignore>{link(base, facet.key + "/", facet.title)}</p>'
         f"<h1>{esc(term.name)}</h1>"
         f'<p class="digest-term__facts">{" · ".join(facts)}</p>'
         f'<p class="digest-term__description">{esc(term.description)}</p>'
@@ -564,7 +572,7 @@ def _term_intro(digest: Digest, facet: Facet, term: Term, entries: Sequence[Entr
         f"{subscribe(base, base, 'Follow ' + term.name)}"
         "</div>\n"
         + "".join(related)
-        + '\n<div class="digest-section"><h2>Entries</h2></div>'
+        + '\n<div class="digest-section" data-pagefind-ignore><h2>Entries</h2></div>'
     )
 
 
@@ -585,7 +593,7 @@ def facet_index(digest: Digest, facet: Facet) -> Pages:
         f"<p>Every {esc(facet.singular)} in the digest, the most covered first.</p></div>\n"
         f'<div class="digest-term-cards">{rows}</div>\n'
     )
-    return {source_path(page): Planned(front_matter(facet.title, f"Every {facet.singular} in the digest.", search=False, hide=["navigation", "toc"]), _fixed(body))}
+    return {source_path(page): Planned(front_matter(facet.title, f"Every {facet.singular} in the digest.", hide=["navigation", "toc"]), _fixed(body))}
 
 
 def week_label(week: Week) -> str:
@@ -598,7 +606,7 @@ def weekly_pages(project: Project, cards: Cards, weeks: Sequence[Week]) -> Pages
     for index, week in enumerate(weeks):
         newer = weeks[index - 1] if index > 0 else None
         older = weeks[index + 1] if index + 1 < len(weeks) else None
-        front = front_matter(f"Weekly issue {week.key}", week_label(week), search=False, hide=["navigation", "toc"], feeds=weekly)
+        front = front_matter(f"Weekly issue {week.key}", week_label(week), hide=["navigation", "toc"], feeds=weekly)
         pages[source_path(week.url)] = Planned(front, _week_page(cards, week, newer, older))
     rows = "".join(
         f'<li>{link("weekly/", w.url, w.key)} <span class="digest-week-range">{esc(long_date(w.start))} to {esc(long_date(w.end))}</span> '
@@ -612,7 +620,7 @@ def weekly_pages(project: Project, cards: Cards, weeks: Sequence[Week]) -> Pages
         + "</div>\n"
         f'<ul class="digest-week-list">{rows}</ul>\n'
     )
-    pages["weekly/index.md"] = Planned(front_matter("Weekly issues", "The digest week by week.", search=False, hide=["navigation", "toc"], feeds=("weekly/", "Weekly issues")), _fixed(index_body))
+    pages["weekly/index.md"] = Planned(front_matter("Weekly issues", "The digest week by week.", hide=["navigation", "toc"], feeds=("weekly/", "Weekly issues")), _fixed(index_body))
     return pages
 
 
@@ -676,7 +684,7 @@ def archive_pages(project: Project, cards: Cards, months: Sequence[Month], keys:
         + "\n".join(blocks)
         + "\n"
     )
-    pages["archive/index.md"] = Planned(front_matter("Archive", "Every entry by year and month.", search=False, hide=["navigation", "toc"]), _fixed(body))
+    pages["archive/index.md"] = Planned(front_matter("Archive", "Every entry by year and month.", hide=["navigation", "toc"]), _fixed(body))
     for month in months:
         title = month_name(month.year, month.month)
         intro = f'<div class="digest-head"><p class="digest-kicker">{link(month.url, "archive/", "Archive")}</p><h1>{esc(title)}</h1></div>'
@@ -720,7 +728,7 @@ def home_page(project: Project, cards: Cards, weeks: Sequence[Week]) -> Pages:
         + f'and {link(page, "feeds.opml", "an OPML file")} to import them all.</p></div>'
     )
     body = "\n".join(parts) + "\n"
-    return {"index.md": Planned(front_matter(project.site_name, project.site_description, search=False, hide=["navigation", "toc"]), _fixed(body))}
+    return {"index.md": Planned(front_matter(project.site_name, project.site_description, hide=["navigation", "toc"]), _fixed(body))}
 
 
 def feeds_page(project: Project, digest: Digest) -> Pages:
@@ -745,18 +753,20 @@ def feeds_page(project: Project, digest: Digest) -> Pages:
         rows = "".join(row(t.url, t.name, t.url) for t in sorted(digest.terms_of(facet.key), key=lambda t: (t.name.casefold(), t.key)))
         parts.append(f'<div class="digest-feed-group"><h2 id="{esc(facet.key)}">{esc(facet.title)}</h2><ul>{rows}</ul></div>')
     body = "\n".join(parts) + "\n"
-    return {"feeds/index.md": Planned(front_matter("Feeds", "Every feed of the digest, and an OPML bundle.", search=False, hide=["navigation", "toc"]), _fixed(body))}
+    return {"feeds/index.md": Planned(front_matter("Feeds", "Every feed of the digest, and an OPML bundle.", hide=["navigation", "toc"]), _fixed(body))}
 
 
 def explore_page(digest: Digest) -> Pages:
     """The filter page: the form is rendered here; assets/explore.js fills the results
-    from /entries.json, inserting every value as text."""
+    from the Pagefind index (facets are its filters, the date its sort), inserting every
+    value as text. Each option's count is the term's number of entries; the script
+    updates them to the current selection."""
     page = "explore/"
     selects = []
     for facet in digest.facets:
         counts = dict((t.key, n) for t, n in terms_by_count(digest, facet.key))
         options = "".join(
-            f'<option value="{esc(t.key)}">{esc(t.name)} ({counts[t.key]})</option>'
+            f'<option value="{esc(t.key)}" data-name="{esc(t.name)}">{esc(t.name)} ({counts[t.key]})</option>'
             for t in sorted(digest.terms_of(facet.key), key=lambda t: (t.name.casefold(), t.key))
             if counts[t.key]
         )
@@ -765,15 +775,17 @@ def explore_page(digest: Digest) -> Pages:
             f'<div class="digest-explore__field"><label for="explore-{name}">{esc(facet.title)}</label>'
             f'<select id="explore-{name}" name="{name}" data-facet="{esc(facet.key)}" multiple size="6">{options}</select></div>'
         )
+    days = [e.date for e in digest.entries]
+    span = f' data-first="{min(days).isoformat()}" data-last="{max(days).isoformat()}"' if days else ""
     body = (
         '<div class="digest-head"><h1>Explore</h1>'
         "<p>Filter every entry by actor, topic, date and text. Hold Ctrl (or Cmd) to pick several "
         "actors or topics: an entry must match all of them. The filters are kept in the address, "
         "so a view can be shared.</p></div>\n"
         f'<form class="digest-explore" id="digest-explore" role="search" aria-label="Filter entries" '
-        f'data-entries="{esc(rel(page, "entries.json"))}" data-root="{esc(rel(page, ""))}">'
+        f'data-root="{esc(rel(page, ""))}"{span}>'
         '<div class="digest-explore__field digest-explore__text"><label for="explore-text">Text</label>'
-        '<input id="explore-text" name="text" type="search" autocomplete="off" placeholder="Words in titles, summaries, sources and names"></div>'
+        '<input id="explore-text" name="text" type="search" autocomplete="off" placeholder="Words anywhere in an entry"></div>'
         + "".join(selects)
         + '<div class="digest-explore__field"><label for="explore-from">From</label><input id="explore-from" name="from" type="date"></div>'
         '<div class="digest-explore__field"><label for="explore-to">To</label><input id="explore-to" name="to" type="date"></div>'
@@ -785,7 +797,7 @@ def explore_page(digest: Digest) -> Pages:
         "<noscript><p>This page needs JavaScript. Browse by topic, actor, week or the archive instead.</p></noscript>\n"
         f'<script src="{esc(rel(page, "assets/explore.js"))}" defer></script>\n'
     )
-    meta = front_matter("Explore", "Filter every entry by actor, topic, date and text.", search=False, hide=["navigation", "toc"])
+    meta = front_matter("Explore", "Filter every entry by actor, topic, date and text.", hide=["navigation", "toc"])
     return {"explore/index.md": Planned(meta, _fixed(body))}
 
 

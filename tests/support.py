@@ -93,3 +93,59 @@ def assert_corpus_complete(folder: Path, minimum: int) -> None:
         for line in expected.read_text(encoding="utf-8").split("\n")[:-1]:
             match = PROBLEM.match(line)
             assert match and match["path"] == "{path}", f"{expected.name}: malformed line {line!r}"
+
+
+# --- the Pagefind index of a built site ----------------------------------------------------
+
+PAGEFIND_SIGNATURE = b"pagefind_dcd"  # begins every index file, once decompressed
+
+
+def pagefind_file(path: Path) -> bytes:
+    """A Pagefind index file decompressed, its signature checked and dropped."""
+    import gzip
+
+    data = gzip.decompress(path.read_bytes())
+    assert data.startswith(PAGEFIND_SIGNATURE), path
+    return data[len(PAGEFIND_SIGNATURE) :]
+
+
+def pagefind_pages(site: Path) -> dict[str, dict[str, object]]:
+    """Every indexed page as Pagefind stored it (its fragment: url, content, meta,
+    filters), by site path (`entries/2026/x/`)."""
+    import json
+
+    pages: dict[str, dict[str, object]] = {}
+    for fragment in sorted((site / "pagefind" / "fragment").glob("*.pf_fragment")):
+        data = json.loads(pagefind_file(fragment))
+        pages[str(data["url"]).lstrip("/")] = data
+    return pages
+
+
+def comparable_site(site: Path) -> dict[str, object]:
+    """Every file of a built site by path: its bytes, except the few Pagefind files
+    whose bytes vary between runs on the same pages (Pagefind 1.5.2 writes its filter
+    values and filter list in hash-map order, and names files by their hash); those
+    are decoded, with that order and those names taken out. Whatever Pagefind says
+    in them still has to be equal."""
+    import json
+
+    import cbor2
+
+    files: dict[str, object] = {}
+    for path in sorted(p for p in site.rglob("*") if p.is_file()):
+        rel = path.relative_to(site).as_posix()
+        if rel.startswith("pagefind/filter/"):
+            name, values = cbor2.loads(pagefind_file(path))
+            files[f"pagefind/filter/{name}"] = sorted((value, pages) for value, pages in values)
+        elif rel.startswith("pagefind/pagefind.") and rel.endswith(".pf_meta"):
+            meta = cbor2.loads(pagefind_file(path))
+            meta[3] = sorted(name for name, _ in meta[3])  # the filter list, without file names
+            files["pagefind/meta"] = meta
+        elif rel == "pagefind/pagefind-entry.json":
+            entry = json.loads(path.read_bytes())
+            for language in entry["languages"].values():
+                del language["hash"]  # the meta file's name
+            files[rel] = entry
+        else:
+            files[rel] = path.read_bytes()
+    return files

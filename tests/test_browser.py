@@ -28,41 +28,60 @@ def page(chromium: object) -> Iterator[tuple[object, Watch]]:
     assert seen.outside == []
 
 
-def search(tab: object, query: str) -> list[str]:
-    """Type into Material's search and return the result links (relative to the site)."""
-    tab.click("input.md-search__input")  # type: ignore[attr-defined]
-    # The search worker loads its index after the page; a query typed before it is
-    # ready is not answered, so type again until results show (bounded).
-    for _ in range(20):
-        tab.fill("input.md-search__input", "")  # type: ignore[attr-defined]
-        tab.keyboard.type(query)  # type: ignore[attr-defined]
-        # Material reads the query on key events; Chinese text arrives as inserted text
-        # (as from an input method), so a key press follows, as a user's would.
-        tab.keyboard.press("End")  # type: ignore[attr-defined]
-        try:
-            tab.wait_for_selector(".md-search-result__item a", timeout=1_500)  # type: ignore[attr-defined]
-            break
-        except Exception:
-            continue
-    links = tab.eval_on_selector_all(".md-search-result__item > a", "els => els.map(e => e.href)")  # type: ignore[attr-defined]
+def results(tab: object) -> list[str]:
+    """The header search's result links, as site paths, once it has answered."""
+    tab.wait_for_function("document.getElementById('digest-search-status').textContent !== ''")  # type: ignore[attr-defined]
+    links = tab.eval_on_selector_all("#digest-search-results a", "els => els.map(e => e.href)")  # type: ignore[attr-defined]
     return [urlsplit(str(link)).path.lstrip("/") for link in links]
 
 
-def test_search_in_english(page: tuple[object, Watch], site_url: str) -> None:
+def search(tab: object, query: str) -> list[str]:
+    """Open the header search with its button, type `query`, return the result links."""
+    tab.click("[data-digest-search-open]")  # type: ignore[attr-defined]
+    tab.fill("#digest-search-input", query)  # type: ignore[attr-defined]
+    return results(tab)
+
+
+def test_search_finds_a_phrase_of_a_write_up(page: tuple[object, Watch], site_url: str) -> None:
+    """Words that stand only in an entry's write-up find it; listing pages are never results."""
     tab, _ = page
     tab.goto(site_url)  # type: ignore[attr-defined]
-    found = search(tab, "deconfliction")
-    assert found[0] == "entries/2026/beijing-summit-deconfliction-channel/"
-    for listing in ("weekly/", "archive/", "topics/", "actors/", ""):
+    assert search(tab, "cybersecurity") == ["entries/2026/beijing-summit-deconfliction-channel/"]
+    tab.fill("#digest-search-input", "first session of the dialogue")  # type: ignore[attr-defined]
+    tab.wait_for_function("document.querySelector('#digest-search-results a') && document.querySelector('#digest-search-results a').href.indexOf('un-ai') !== -1")  # type: ignore[attr-defined]
+    found = results(tab)
+    assert found[0] == "entries/2026/un-ai-dialogue-opens/"
+    for listing in ("weekly/", "archive/", "topics/", "actors/", "", "explore/", "feeds/"):
         assert listing not in found
+    # A result shows its title, date, an excerpt with the match marked, and its terms.
+    first = "#digest-search-results [role=option]:first-child"
+    assert tab.inner_text(f"{first} .digest-search__name") == "UN opens a global dialogue on AI governance"  # type: ignore[attr-defined]
+    assert tab.inner_text(f"{first} .digest-search__facts") == "20 April 2026"  # type: ignore[attr-defined]
+    assert "dialogue" in tab.eval_on_selector_all(f"{first} mark", "els => els.map(e => e.textContent.toLowerCase()).join(' ')")  # type: ignore[attr-defined]
+    assert tab.inner_text(f"{first} .digest-search__terms") == "United Nations, China · AI diplomacy"  # type: ignore[attr-defined]
 
 
-def test_search_in_chinese(page: tuple[object, Watch], site_url: str) -> None:
-    """华为 is an alias of Huawei: the actor's page is found by it."""
+def test_search_never_finds_a_draft(page: tuple[object, Watch], site_url: str) -> None:
     tab, _ = page
     tab.goto(site_url)  # type: ignore[attr-defined]
-    found = search(tab, "华为")
-    assert "actors/huawei/" in found
+    assert search(tab, "drafts") == []  # in the draft's summary
+    assert tab.inner_text("#digest-search-status") == "No results for \u201cdrafts\u201d."  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    ("query", "term", "entries"),
+    [
+        ("华为", "actors/huawei/", {"entries/2025/chip-rules-tightened/", "entries/2026/huawei-ascend-guidance/"}),
+        ("中国", "actors/china/", {SEED, "entries/2026/beijing-summit-deconfliction-channel/"}),
+    ],
+)
+def test_search_by_a_chinese_alias(page: tuple[object, Watch], site_url: str, query: str, term: str, entries: set[str]) -> None:
+    """An alias finds its actor's page first, and the entries about that actor."""
+    tab, _ = page
+    tab.goto(site_url)  # type: ignore[attr-defined]
+    found = search(tab, query)
+    assert found[0] == term
+    assert entries <= set(found)
 
 
 def test_search_by_actor_name_finds_entries(page: tuple[object, Watch], site_url: str) -> None:
@@ -70,6 +89,60 @@ def test_search_by_actor_name_finds_entries(page: tuple[object, Watch], site_url
     tab.goto(site_url)  # type: ignore[attr-defined]
     found = search(tab, "Carnegie")
     assert SEED in found and "actors/carnegie-endowment/" in found
+
+
+def test_search_by_keyboard(page: tuple[object, Watch], site_url: str) -> None:
+    """/ opens the search, the arrow keys move through the results, Enter opens one;
+    s opens it too and Esc closes it, giving focus back to the page."""
+    tab, _ = page
+    tab.goto(site_url + "topics/")  # type: ignore[attr-defined]
+    tab.keyboard.press("/")  # type: ignore[attr-defined]
+    assert tab.evaluate("document.activeElement.id") == "digest-search-input"  # type: ignore[attr-defined]
+    tab.keyboard.type("Carnegie")  # type: ignore[attr-defined]
+    found = results(tab)
+    assert len(found) >= 2
+    selected = "document.getElementById('digest-search-input').getAttribute('aria-activedescendant')"
+    assert tab.evaluate(selected) == "digest-search-result-0"  # type: ignore[attr-defined]
+    tab.keyboard.press("ArrowDown")  # type: ignore[attr-defined]
+    assert tab.evaluate(selected) == "digest-search-result-1"  # type: ignore[attr-defined]
+    assert tab.get_attribute("#digest-search-result-1", "aria-selected") == "true"  # type: ignore[attr-defined]
+    tab.keyboard.press("ArrowUp")  # type: ignore[attr-defined]
+    tab.keyboard.press("ArrowUp")  # type: ignore[attr-defined]  (wraps to the last)
+    assert tab.evaluate(selected) == f"digest-search-result-{len(found) - 1}"  # type: ignore[attr-defined]
+    tab.keyboard.press("Enter")  # type: ignore[attr-defined]
+    tab.wait_for_url(site_url + found[-1])  # type: ignore[attr-defined]
+    tab.keyboard.press("s")  # type: ignore[attr-defined]
+    assert tab.evaluate("document.getElementById('digest-search').open") is True  # type: ignore[attr-defined]
+    tab.keyboard.press("Escape")  # type: ignore[attr-defined]
+    assert tab.evaluate("document.getElementById('digest-search').open") is False  # type: ignore[attr-defined]
+    assert tab.evaluate("document.activeElement.hasAttribute('data-digest-search-open')") is True  # type: ignore[attr-defined]
+
+
+def test_search_dialog_is_named_and_holds_focus(page: tuple[object, Watch], site_url: str) -> None:
+    """While the search is open it is a modal dialog with a name; Tab stays inside it."""
+    tab, _ = page
+    tab.goto(site_url + SEED)  # type: ignore[attr-defined]
+    tab.click("[data-digest-search-open]")  # type: ignore[attr-defined]
+    dialog = tab.get_by_role("dialog", name="Search the digest")  # type: ignore[attr-defined]
+    assert dialog.is_visible()
+    tab.keyboard.type("chips")  # type: ignore[attr-defined]
+    results(tab)
+    inside = "document.getElementById('digest-search').contains(document.activeElement)"
+    for _ in range(6):
+        tab.keyboard.press("Tab")  # type: ignore[attr-defined]
+        assert tab.evaluate(inside) is True  # type: ignore[attr-defined]
+    # The page behind is inert while the dialog is open: a click there does nothing.
+    assert tab.evaluate("document.getElementById('digest-search').open") is True  # type: ignore[attr-defined]
+
+
+def test_a_shared_search_link_opens_the_search(page: tuple[object, Watch], site_url: str) -> None:
+    tab, _ = page
+    tab.goto(site_url + "archive/?q=cybersecurity")  # type: ignore[attr-defined]
+    assert results(tab) == ["entries/2026/beijing-summit-deconfliction-channel/"]
+    assert tab.input_value("#digest-search-input") == "cybersecurity"  # type: ignore[attr-defined]
+    # Every result is one link away in Explore, with the query as its text filter.
+    href = tab.get_attribute("[data-digest-search-more]", "href")  # type: ignore[attr-defined]
+    assert urlsplit(href).path.endswith("/explore/") and parse_qs(urlsplit(href).query) == {"text": ["cybersecurity"]}
 
 
 def _count(tab: object) -> str:
@@ -100,7 +173,7 @@ def test_explore_filters_and_their_url(page: tuple[object, Watch], site_url: str
     }
     # The card links to the entry, and the view can be shared by its URL.
     href = tab.get_attribute("#explore-results .digest-card__title a", "href")  # type: ignore[attr-defined]
-    assert href == "../" + SEED
+    assert href == urlsplit(site_url).path + SEED
 
 
 def test_explore_opens_a_shared_view(page: tuple[object, Watch], site_url: str) -> None:
@@ -113,12 +186,65 @@ def test_explore_opens_a_shared_view(page: tuple[object, Watch], site_url: str) 
     assert tab.input_value("#explore-to") == "2025-12-31"  # type: ignore[attr-defined]
     tab.goto(site_url + "explore/?text=no-such-word-anywhere")  # type: ignore[attr-defined]
     assert _count(tab) == "No entries match."
-    # A shared text filter must not open Material's search dialog over the results
-    # (Material opens it for ?q=, which is why the parameter is "text").
+    # A shared text filter must not open the header search over the results (it opens
+    # for ?q=, which is why explore's parameter is "text").
     tab.goto(site_url + "explore/?text=rules")  # type: ignore[attr-defined]
-    assert _count(tab) == "1 entry matches."
+    assert _count(tab) == "2 entries match."  # a title, and a write-up's words
     assert tab.input_value("#explore-text") == "rules"  # type: ignore[attr-defined]
-    assert tab.evaluate("document.getElementById('__search').checked") is False  # type: ignore[attr-defined]
+    assert tab.evaluate("document.getElementById('digest-search').open") is False  # type: ignore[attr-defined]
+
+
+def _expected(filters: dict[str, list[str]], start: str = "", end: str = "") -> tuple[int, dict[str, dict[str, int]]]:
+    """Computed from the fixture's content, not from the index: how many published
+    entries have every selected term and fall in the dates, and for each term how many
+    of those also have it."""
+    from generator.config import load_project
+    from generator.load import load
+    from support import FIXTURE_SITE
+
+    digest = load(load_project(FIXTURE_SITE)).digest
+    assert digest is not None
+    singular = {f.key: f.singular for f in digest.facets}
+    chosen = [
+        e for e in digest.entries
+        if all(set(keys) <= set(e.terms_of(facet)) for facet, keys in ((f, filters.get(singular[f], [])) for f in singular))
+        and (not start or e.date.isoformat() >= start) and (not end or e.date.isoformat() <= end)
+    ]
+    counts = {
+        singular[facet]: {t.key: sum(t.key in e.terms_of(facet) for e in chosen) for t in digest.terms_of(facet)}
+        for facet in singular
+    }
+    return len(chosen), counts
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "",
+        "?actor=china",
+        "?actor=china&topic=us-china-rivalry",
+        "?actor=china&actor=huawei",
+        "?topic=export-controls&from=2026-01-01",
+        "?from=2026-05-01&to=2026-05-12",
+        "?actor=united-nations&topic=model-access",
+    ],
+)
+def test_explore_counts_match_the_content(page: tuple[object, Watch], site_url: str, query: str) -> None:
+    """The match count, and each option's count for the current selection, are what the
+    content says (counted here in Python)."""
+    tab, _ = page
+    tab.goto(site_url + "explore/" + query)  # type: ignore[attr-defined]
+    params = parse_qs(urlsplit(query).query)
+    total, counts = _expected(
+        {k: v for k, v in params.items() if k in ("actor", "topic")}, params.get("from", [""])[0], params.get("to", [""])[0]
+    )
+    words = "No entries match." if total == 0 else "1 entry matches." if total == 1 else f"{total} entries match."
+    assert _count(tab) == words
+    assert len(_titles(tab)) == total
+    for name in ("actor", "topic"):
+        options = tab.eval_on_selector_all(f"#explore-{name} option", "els => els.map(e => [e.value, e.textContent])")  # type: ignore[attr-defined]
+        for key, label in options:
+            assert label.endswith(f" ({counts[name][key]})"), (name, key, label)
 
 
 def test_a_terms_year_opens_its_entries_in_explore(page: tuple[object, Watch], site_url: str) -> None:
@@ -138,7 +264,7 @@ def test_explore_is_keyboard_accessible(page: tuple[object, Watch], site_url: st
     tab.goto(site_url + "explore/")  # type: ignore[attr-defined]
     _count(tab)
     tab.focus("#explore-text")  # type: ignore[attr-defined]
-    tab.keyboard.type("rules")  # type: ignore[attr-defined]
+    tab.keyboard.type("singapore")  # type: ignore[attr-defined]
     tab.wait_for_function("document.getElementById('explore-count').textContent === '1 entry matches.'")  # type: ignore[attr-defined]
     tab.keyboard.press("Tab")  # type: ignore[attr-defined]
     assert tab.evaluate("document.activeElement.id") == "explore-actor"  # type: ignore[attr-defined]

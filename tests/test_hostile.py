@@ -38,6 +38,7 @@ from support import (
     assert_corpus_complete,
     assert_no_traceback,
     copy_site,
+    pagefind_pages,
     problem_lines,
     run,
     run_check,
@@ -551,7 +552,7 @@ def test_no_event_handler_attributes(hostile_site: Path) -> None:
 
 
 SCRIPT_SRC = re.compile(
-    r"^(?:\.\./)*(?:/hostile/)?(?:assets/javascripts/bundle\.[0-9a-f]{8}\.min\.js|assets/explore\.js|search/[\w.]+\.js)$"
+    r"^(?:\.\./)*(?:/hostile/)?(?:assets/javascripts/bundle\.[0-9a-f]{8}\.min\.js|assets/explore\.js|assets/search\.js)$"
 )
 # Material's own inline scripts: its scope, palette and anchor helpers, and its config.
 INLINE_SCRIPT = re.compile(
@@ -719,19 +720,20 @@ def test_explore_page_lists_term_names_as_text(hostile_site: Path) -> None:
 
 # --- search index --------------------------------------------------------------------------------
 
-RAW_TAG = re.compile(r"<\s*/?\s*(script|img|svg|iframe|title|base|meta|textarea)\b", re.IGNORECASE)
 
-
-def test_search_index_holds_escaped_text(hostile_site: Path) -> None:
-    """Material inserts search titles and texts as HTML: they must arrive escaped."""
-    index = json.loads((hostile_site / "search/search_index.json").read_text(encoding="utf-8"))
-    raw = [(d["location"], f, d[f][:120]) for d in index["docs"] for f in ("title", "text") if RAW_TAG.search(d[f])]
-    assert raw == []
-    titles = {d["location"]: html.unescape(d["title"]).replace("\u200b", "") for d in index["docs"]}
+def test_search_index_holds_the_text_exactly(hostile_site: Path) -> None:
+    """Pagefind keeps titles, summaries and names as plain text (the header search and
+    explore insert them as text): every payload arrives exactly as written, and only
+    entries and terms are indexed."""
+    pages = pagefind_pages(hostile_site)
+    assert sorted(pages) == sorted([*PAYLOADS.entries, *PAYLOADS.terms])
     for url, entry in PAYLOADS.entries.items():
-        assert titles[url] == entry["title"], url
+        meta = pages[url]["meta"]
+        assert meta["title"] == entry["title"], url  # type: ignore[index]
+        assert meta["summary"] == entry["summary"], url  # type: ignore[index]
     for url, term in PAYLOADS.terms.items():
-        assert titles[url] == term["name"], url
+        assert pages[url]["meta"]["title"] == term["name"], url  # type: ignore[index]
+
 
 
 # --- feeds ---------------------------------------------------------------------------------------
@@ -867,21 +869,14 @@ def _check(tab: Any, label: str, failures: list[str]) -> None:
 
 
 def _search(tab: Any, query: str) -> str:
-    """Type `query` into Material's search; return the result meta once the worker answers."""
-    tab.click("input.md-search__input")
-    for _ in range(20):
-        tab.fill("input.md-search__input", "")
-        tab.keyboard.type(query)
-        try:
-            tab.wait_for_function(
-                "() => { const m = document.querySelector('.md-search-result__meta');"
-                " return m && /match/i.test(m.textContent); }",
-                timeout=1_500,
-            )
-            break
-        except Exception:  # Playwright's TimeoutError: the worker was not ready yet
-            continue
-    return str(tab.inner_text(".md-search-result__meta"))
+    """Type `query` into the header search; return its status line once it answers."""
+    if not tab.evaluate("document.getElementById('digest-search').open"):
+        tab.click("[data-digest-search-open]")
+    tab.fill("#digest-search-input", "")
+    tab.wait_for_function("() => document.getElementById('digest-search-status').textContent === ''")
+    tab.fill("#digest-search-input", query)
+    tab.wait_for_function("() => document.getElementById('digest-search-status').textContent !== ''")
+    return str(tab.inner_text("#digest-search-status"))
 
 
 def test_no_payload_runs_in_a_browser(chromium: Any, hostile_site: Path) -> None:
@@ -896,20 +891,22 @@ def test_no_payload_runs_in_a_browser(chromium: Any, hostile_site: Path) -> None
             for url in _urls(hostile_site):
                 tab.goto(base + url, wait_until="load")
                 _check(tab, url, failures)
-            # Material's search renders titles and texts from its index as HTML.
+            # The header search shows titles, excerpts and names from the index.
             tab.goto(base, wait_until="load")
             answered = {}
             for query in ("script", "onerror", "svg", "pwned", "7*7", "CDATA", "title", "quotes"):
-                meta = _search(tab, query)
-                tab.wait_for_timeout(200)  # results render after the meta line
-                answered[query] = (meta, tab.locator(".md-search-result__item").count())
+                status = _search(tab, query)
+                answered[query] = (status, tab.locator(".digest-search__result").count())
                 _check(tab, f"search {query!r}", failures)
             assert answered["script"][1] > 0 and answered["pwned"][1] > 0, answered
-            # Search highlighting puts the query into the page: payloads in ?h=.
+            names = tab.eval_on_selector_all(".digest-search__name", "els => els.map(e => e.textContent)")
+            assert names and set(names) <= PAYLOADS.titles | PAYLOADS.names, names
+            # A shared search puts the query into the page: payloads in ?q=.
             entry = next(iter(PAYLOADS.entries))
             for query in ("<script>window.__pwned=1</script>", '"><img src=x onerror=window.__pwned=1>', "script"):
-                tab.goto(base + entry + "?h=" + quote(query, safe=""), wait_until="load")
-                _check(tab, f"{entry}?h={query}", failures)
+                tab.goto(base + entry + "?q=" + quote(query, safe=""), wait_until="load")
+                tab.wait_for_function("() => document.getElementById('digest-search-status').textContent !== ''")
+                _check(tab, f"{entry}?q={query}", failures)
             # The explore page reads its filters from the address.
             if (hostile_site / "explore/index.html").is_file():
                 for query in (

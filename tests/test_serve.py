@@ -61,3 +61,31 @@ def test_serve_previews_drafts(fixture_site: Path) -> None:
         url = base + "entries/2026/draft-entry/"
         wait_for(lambda: "A draft that must not be published" in fetch(url), "the draft's preview page")
         assert "Draft: not published" in fetch(url)
+
+
+def test_an_edited_entry_is_found_by_the_preview_search(fixture_site: Path, chromium: object) -> None:
+    """Every rebuild of the preview indexes the site again: a word just written into an
+    entry is found by the header search."""
+    from browser import watch
+
+    with preview(fixture_site) as base:
+        url = base + "entries/2026/un-ai-dialogue-opens/"
+        wait_for(lambda: "began a new dialogue" in fetch(url), "the first build")
+        entry = fixture_site / "content/entries/2026/un-ai-dialogue-opens.md"
+        entry.write_text(entry.read_text(encoding="utf-8") + "\nA zeppelin was mentioned.\n", encoding="utf-8")
+        wait_for(lambda: "zeppelin" in fetch(url), "the rebuild after an edit")
+        context = chromium.new_context()  # type: ignore[attr-defined]
+        tab = context.new_page()
+        seen = watch(tab)
+
+        def found() -> bool:
+            tab.goto(base + "?q=zeppelin")
+            tab.wait_for_function("document.getElementById('digest-search-status').textContent !== ''")
+            links = tab.eval_on_selector_all("#digest-search-results a", "els => els.map(e => e.href)")
+            return bool(links) and links[0].endswith("/entries/2026/un-ai-dialogue-opens/")
+
+        try:
+            wait_for(found, "the edited entry in the search index", limit=30)
+        finally:
+            context.close()
+        assert seen.page_errors == [] and seen.outside == []

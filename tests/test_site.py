@@ -1,9 +1,7 @@
-"""The fixture digest built strictly with MkDocs + Material: pages, links, escaping, search."""
+"""The fixture digest built strictly with MkDocs + Material: pages, links, escaping, the search index."""
 
 from __future__ import annotations
 
-import html as htmllib
-import json
 import os
 import posixpath
 from pathlib import Path
@@ -11,6 +9,8 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 from bs4 import BeautifulSoup
+
+from support import pagefind_pages
 
 SEED = "entries/2026/china-sought-anthropic-model-access/"
 HOSTILE = "entries/2026/huawei-ascend-guidance/"
@@ -129,11 +129,8 @@ def test_untrusted_text_is_escaped(built_site: Path) -> None:
     assert soup.select_one("article code").get_text() == "<script>"
     assert soup.find("meta", property="og:title")["content"] == title
     assert soup.find("meta", property="og:type")["content"] == "article"
-    # Material's search index holds titles as HTML: the title must arrive escaped.
-    index = json.loads((built_site / "search/search_index.json").read_text(encoding="utf-8"))
-    titles = [d["title"] for d in index["docs"] if d["location"].startswith(HOSTILE)]
-    assert titles and all("<tags>" not in t for t in titles)
-    assert "Guidance warns on Huawei Ascend chips &amp; &lt;tags&gt; in titles" in titles
+    # The search index holds the title as text (the header search inserts it as text).
+    assert pagefind_pages(built_site)[HOSTILE]["meta"]["title"] == title  # type: ignore[index]
 
 
 def test_term_pages(built_site: Path) -> None:
@@ -229,17 +226,61 @@ def test_navigation_holds_only_the_sections(built_site: Path) -> None:
     assert not [a for a in nav_links if "entries/" in a.get("href", "")]
 
 
-def test_search_index_points_to_entries_and_terms(built_site: Path) -> None:
-    index = json.loads((built_site / "search/search_index.json").read_text(encoding="utf-8"))
-    pages = {doc["location"].split("#")[0] for doc in index["docs"]}
-    assert SEED in pages and "actors/china/" in pages and "topics/model-access/" in pages
-    assert "about/" in pages
-    listing = {"", "weekly/", "weekly/2026-W20/", "archive/", "archive/2026/05/", "topics/", "actors/", "actors/china/page/2/"}
-    assert not pages & listing
+def test_search_index_holds_entries_and_terms_only(built_site: Path) -> None:
+    """Pagefind indexes each entry and each term's first page; no listing page, no page
+    of a term after the first, no draft, and nothing of Material's own search."""
+    pages = pagefind_pages(built_site)
+    entries = sorted(p.parent.relative_to(built_site).as_posix() + "/" for p in (built_site / "entries").rglob("index.html"))
+    terms = sorted(
+        p.parent.relative_to(built_site).as_posix() + "/"
+        for facet in ("actors", "topics")
+        for p in (built_site / facet).glob("*/index.html")
+    )
+    assert len(entries) == 5 and len(terms) == 10
+    assert sorted(pages) == sorted(entries + terms)
+    assert not (built_site / "search" / "search_index.json").exists()
     assert not any("draft" in p for p in pages)
-    # A term page is found by its profile, not by the summaries of its entries.
-    china = " ".join(d["text"] for d in index["docs"] if d["location"].startswith("actors/china/"))
-    assert "中国" in china and "Both sides" not in china
+
+
+def test_every_entry_is_indexed_with_its_write_up_sources_and_terms(built_site: Path) -> None:
+    """An entry's search text is its title, summary, write-up, sources and the names
+    (and aliases) of its actors and topics; its meta and filters are what the header
+    search and explore show and filter on. Chrome (labels, related entries, feeds) is not."""
+    pages = pagefind_pages(built_site)
+    for url in [u for u in pages if u.startswith("entries/")]:
+        soup = article(built_site, url)
+        text = str(pages[url]["content"])
+        meta, filters = pages[url]["meta"], pages[url]["filters"]
+        title = soup.select_one(".digest-entry__header h1").get_text()
+        summary = soup.select_one(".digest-summary").get_text()
+        assert meta["title"] == title and meta["summary"] == summary, url  # type: ignore[index]
+        day = soup.select_one(".digest-meta time")["datetime"]
+        assert meta["date"] == day and filters["date"] == [day] and filters["year"] == [day[:4]], url  # type: ignore[index]
+        assert title in text and summary in text, url
+        for source in soup.select(".digest-source"):
+            assert source.select_one(".digest-source__publisher").get_text() in text, url
+            if source.cite:
+                assert source.cite.get_text() in text, url
+        for facet, singular in (("actors", "actor"), ("topics", "topic")):
+            links = soup.select(f".digest-meta__{facet} a")
+            assert meta[facet] == ", ".join(a.get_text() for a in links), url  # type: ignore[index]
+            assert filters[singular] == [a["href"].rstrip("/").rsplit("/", 1)[-1] for a in links], url  # type: ignore[index]
+            assert all(a.get_text() in text for a in links), url
+        for chrome in ("Sources", "Related entries", "What happened", "Follow", "Actors:"):
+            assert chrome not in text, (url, chrome)
+    seed = str(pages[SEED]["content"])
+    assert "Frontier models, not only chips, are now objects of rivalry." in seed  # its write-up
+    assert "中国" in seed  # China's alias: 中国 finds the entries about China
+
+
+def test_a_term_is_indexed_by_its_profile(built_site: Path) -> None:
+    """A term page is found by its name, facts, description and aliases, not by the
+    summaries of its entries."""
+    china = pagefind_pages(built_site)["actors/china/"]
+    text = str(china["content"])
+    assert china["meta"] == {"title": "China", "type": "Actor"}
+    assert "中国" in text and "PRC" in text and "The People's Republic of China." in text
+    assert "Both sides" not in text and "By year" not in text and "Follow" not in text
 
 
 def _links(soup: BeautifulSoup) -> list[str]:
@@ -282,37 +323,6 @@ def test_site_markdown_matches_the_validator(config: str) -> None:
     listed = yaml.safe_load(text)["markdown_extensions"]
     names = [next(iter(item)) if isinstance(item, dict) else item for item in listed]
     assert names == EXTENSIONS
-
-
-def _entry_docs(site: Path) -> dict[str, list[dict[str, str]]]:
-    index = json.loads((site / "search/search_index.json").read_text(encoding="utf-8"))
-    docs: dict[str, list[dict[str, str]]] = {}
-    for doc in index["docs"]:
-        if doc["location"].startswith("entries/"):
-            docs.setdefault(doc["location"].split("#")[0], []).append(doc)
-    return docs
-
-
-def test_every_entry_is_indexed_by_title_summary_and_terms(built_site: Path) -> None:
-    """An entry is found by its title, summary, actors and topics; its write-up, sources
-    and related entries stay out of the index, which keeps it small."""
-    docs = _entry_docs(built_site)
-    pages = sorted(p.parent.relative_to(built_site).as_posix() + "/" for p in (built_site / "entries").rglob("index.html"))
-    assert sorted(docs) == pages and len(pages) == 5
-    for url in pages:
-        soup = article(built_site, url)
-        # The index holds HTML (escaped text): compare what a reader would see.
-        text = htmllib.unescape(" ".join(d["text"] for d in docs[url]))
-        title = soup.select_one(".digest-entry__header h1")
-        summary = soup.select_one(".digest-summary")
-        assert title is not None and summary is not None
-        assert [htmllib.unescape(d["title"]) for d in docs[url]] == [title.get_text()], url
-        assert summary.get_text() in text, url
-        for term in soup.select(".digest-meta__terms a"):
-            assert term.get_text() in text, (url, term.get_text())
-        assert "Sources" not in text and "Related entries" not in text, url
-    seed = " ".join(d["text"] for d in docs[SEED])
-    assert "Frontier models, not only chips" not in seed  # a sentence of its write-up
 
 
 def test_the_built_site_is_readable_by_a_web_server(built_site: Path) -> None:

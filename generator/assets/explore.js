@@ -1,32 +1,52 @@
-/* The explore page: filter every entry by term, date range and text, client-side, over
-   /entries.json. No dependencies. Every value from the data is inserted with
-   textContent or as an attribute through the DOM, never as HTML. The filters live in
-   the URL (?actor=china&topic=model-access&from=2025-01-01&text=chips; repeated keys for
-   several values), so a view can be shared. The text filter is "text", not "q": Material's
-   search reads ?q= on every page and would open its dialog over the results. */
+/* The explore page: filter every entry by term, date range and text, through the
+   Pagefind index (pagefind/ beside the pages). Facets are its filters (named by the
+   facet's singular: actor, topic), the entry's day is a filter too (for the date
+   range) and its sort (newest first). Only the results shown are fetched, a few at a
+   time. No dependencies. Every value from the index is inserted with textContent or
+   as an attribute through the DOM, never as HTML.
+
+   The filters live in the URL (?actor=china&topic=model-access&from=2025-01-01&text=chips;
+   repeated keys for several values), so a view can be shared. The text filter is
+   "text": "q" opens the header search. */
 (function () {
   "use strict";
 
-  var PAGE = 50; // results shown at first, and added by "Show more"
+  var PAGE = 20; // results shown at first, and added by "Show more"
   var form = document.getElementById("digest-explore");
   if (!form) return;
   var count = document.getElementById("explore-count");
   var results = document.getElementById("explore-results");
   var more = document.getElementById("explore-more");
-  var root = form.getAttribute("data-root") || "../";
+  var root = new URL(form.getAttribute("data-root") || "../", document.baseURI);
+  var first = form.getAttribute("data-first") || "";
+  var last = form.getAttribute("data-last") || "";
   var selects = Array.prototype.slice.call(form.querySelectorAll("select[data-facet]"));
   var text = form.elements.namedItem("text");
   var from = form.elements.namedItem("from");
   var to = form.elements.namedItem("to");
 
-  var data = null; // the parsed entries.json
-  var names = {}; // facet -> term key -> name
-  var haystacks = []; // per entry: lowercased searchable text
+  var names = {}; // filter name -> term key -> term name
+  selects.forEach(function (select) {
+    names[select.name] = {};
+    Array.prototype.forEach.call(select.options, function (option) {
+      names[select.name][option.value] = option.getAttribute("data-name") || option.value;
+    });
+  });
+
+  var pagefind = null; // a promise of the module, with its filters loaded
+  var asked = 0; // the number of the latest query: an older answer is dropped
   var matches = [];
   var shown = 0;
 
-  function words(value) {
-    return value.toLowerCase().split(/\s+/).filter(function (w) { return w.length > 0; });
+  function load() {
+    if (!pagefind) {
+      pagefind = import(new URL("pagefind/pagefind.js", root).href).then(function (module) {
+        return module.options({ baseUrl: root.pathname })
+          .then(function () { return module.filters(); }) // loaded once: counts need them
+          .then(function () { return module; });
+      });
+    }
+    return pagefind;
   }
 
   function selected(select) {
@@ -58,38 +78,83 @@
     window.history.replaceState(null, "", window.location.pathname + (query ? "?" + query : ""));
   }
 
-  function filter() {
-    var terms = words(text.value);
-    var wanted = selects.map(function (select) { return [select.getAttribute("data-facet"), selected(select)]; });
-    var start = from.value;
-    var end = to.value;
-    matches = [];
-    data.entries.forEach(function (entry, index) {
-      if (start && entry.date < start) return;
-      if (end && entry.date > end) return;
-      for (var i = 0; i < wanted.length; i++) {
-        var have = entry[wanted[i][0]] || [];
-        for (var j = 0; j < wanted[i][1].length; j++) {
-          if (have.indexOf(wanted[i][1][j]) === -1) return;
-        }
-      }
-      for (var k = 0; k < terms.length; k++) {
-        if (haystacks[index].indexOf(terms[k]) === -1) return;
-      }
-      matches.push(entry);
+  function iso(day) { return day.toISOString().slice(0, 10); }
+
+  // The days of the range that entries can have (the digest's first to last), or null
+  // for no range. Dates are compared as YYYY-MM-DD text.
+  function days() {
+    if (!from.value && !to.value) return null;
+    var start = from.value > first ? from.value : first;
+    var end = to.value && to.value < last ? to.value : last;
+    var list = [];
+    if (!start || !end) return list;
+    for (var day = new Date(start + "T00:00:00Z"); iso(day) <= end; day.setUTCDate(day.getUTCDate() + 1)) {
+      list.push(iso(day));
+    }
+    return list;
+  }
+
+  function filters() {
+    var wanted = {};
+    selects.forEach(function (select) {
+      var keys = selected(select);
+      if (keys.length) wanted[select.name] = keys; // a list: an entry must have all of them
     });
-    count.textContent = matches.length === 0 ? "No entries match." :
-      matches.length === 1 ? "1 entry matches." : matches.length + " entries match.";
-    results.textContent = "";
-    shown = 0;
-    showMore();
+    var range = days();
+    if (range) wanted.date = { any: range };
+    return wanted;
+  }
+
+  function counted(response) {
+    var found = response.filters || {};
+    selects.forEach(function (select) {
+      Array.prototype.forEach.call(select.options, function (option) {
+        var n = (found[select.name] || {})[option.value] || 0;
+        option.textContent = names[select.name][option.value] + " (" + n + ")";
+      });
+    });
+  }
+
+  function filter() {
+    var mine = ++asked;
+    var wanted = filters();
+    if (wanted.date && wanted.date.any.length === 0) { // a range with no day of the digest
+      done({ results: [], filters: {} }, mine);
+      return;
+    }
+    load().then(function (pf) {
+      return pf.search(text.value.trim() || null, { filters: wanted, sort: { date: "desc" } });
+    }).then(function (response) {
+      done(response, mine);
+    }).catch(function () {
+      if (mine === asked) count.textContent = "The entries could not be loaded. Browse by topic, actor, week or the archive instead.";
+    });
+  }
+
+  // The count, the options' counts and the first cards change together, once the
+  // first cards' data has come.
+  function done(response, mine) {
+    if (mine !== asked) return;
+    var next = response.results.slice(0, PAGE);
+    cards(next).then(function (fragment) {
+      if (mine !== asked) return;
+      matches = response.results;
+      shown = next.length;
+      counted(response);
+      count.textContent = matches.length === 0 ? "No entries match." :
+        matches.length === 1 ? "1 entry matches." : matches.length + " entries match.";
+      results.textContent = "";
+      results.appendChild(fragment);
+      more.hidden = shown >= matches.length;
+    });
   }
 
   var MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August",
     "September", "October", "November", "December"];
 
-  function longDate(iso) { // "2026-05-12" -> "12 May 2026", as on the site's own cards
-    var parts = iso.split("-");
+  function longDate(value) { // "2026-05-12" -> "12 May 2026", as on the site's own cards
+    var parts = (value || "").split("-");
+    if (parts.length !== 3) return value || "";
     return Number(parts[2]) + " " + MONTHS[Number(parts[1]) - 1] + " " + parts[0];
   }
 
@@ -100,24 +165,26 @@
     return node;
   }
 
-  function card(entry) {
+  function card(data) {
+    var meta = data.meta || {};
     var box = element("div", "digest-card");
     var date = element("p", "digest-card__date");
-    var time = element("time", "", longDate(entry.date));
-    time.setAttribute("datetime", entry.date);
+    var time = element("time", "", longDate(meta.date));
+    time.setAttribute("datetime", meta.date || "");
     date.appendChild(time);
     box.appendChild(date);
     var heading = element("h3", "digest-card__title");
-    var link = element("a", "", entry.title);
-    link.setAttribute("href", root + entry.path);
+    var link = element("a", "", meta.title || data.url);
+    link.setAttribute("href", data.url);
     heading.appendChild(link);
     box.appendChild(heading);
-    box.appendChild(element("p", "digest-card__summary", entry.summary));
+    box.appendChild(element("p", "digest-card__summary", meta.summary || ""));
     var chips = element("p", "digest-chips");
-    data.facets.forEach(function (facet) {
-      (entry[facet.key] || []).forEach(function (key) {
-        var chip = element("a", "digest-chip digest-chip--" + facet.key, names[facet.key][key] || key);
-        chip.setAttribute("href", root + facet.key + "/" + encodeURIComponent(key) + "/");
+    selects.forEach(function (select) {
+      var facet = select.getAttribute("data-facet");
+      ((data.filters || {})[select.name] || []).forEach(function (key) {
+        var chip = element("a", "digest-chip digest-chip--" + facet, names[select.name][key] || key);
+        chip.setAttribute("href", new URL(facet + "/" + encodeURIComponent(key) + "/", root).href);
         chips.appendChild(chip);
       });
     });
@@ -125,12 +192,24 @@
     return box;
   }
 
+  function cards(next) {
+    return Promise.all(next.map(function (result) { return result.data(); })).then(function (found) {
+      var fragment = document.createDocumentFragment();
+      found.forEach(function (data) { fragment.appendChild(card(data)); });
+      return fragment;
+    });
+  }
+
   function showMore() {
-    var fragment = document.createDocumentFragment();
-    var stop = Math.min(shown + PAGE, matches.length);
-    for (; shown < stop; shown++) fragment.appendChild(card(matches[shown]));
-    results.appendChild(fragment);
-    more.hidden = shown >= matches.length;
+    var mine = asked;
+    var next = matches.slice(shown, shown + PAGE);
+    more.hidden = true;
+    cards(next).then(function (fragment) {
+      if (mine !== asked) return;
+      shown += next.length;
+      results.appendChild(fragment);
+      more.hidden = shown >= matches.length;
+    });
   }
 
   function update() {
@@ -144,38 +223,13 @@
     pending = window.setTimeout(update, 120);
   }
 
-  function prepare(json) {
-    data = json;
-    data.facets.forEach(function (facet) {
-      names[facet.key] = {};
-      (data.terms[facet.key] || []).forEach(function (term) { names[facet.key][term.key] = term.name; });
-    });
-    haystacks = data.entries.map(function (entry) {
-      var parts = [entry.title, entry.summary];
-      (entry.sources || []).forEach(function (s) { parts.push(s.publisher, s.title || ""); });
-      data.facets.forEach(function (facet) {
-        (entry[facet.key] || []).forEach(function (key) { parts.push(names[facet.key][key] || key); });
-      });
-      return parts.join(" ").toLowerCase();
-    });
-    readUrl();
-    filter();
-  }
-
   form.addEventListener("submit", function (event) { event.preventDefault(); update(); });
   form.addEventListener("change", update);
   text.addEventListener("input", later);
   form.addEventListener("reset", function () { window.setTimeout(update, 0); });
   more.addEventListener("click", showMore);
-  window.addEventListener("popstate", function () { if (data) { readUrl(); filter(); } });
+  window.addEventListener("popstate", function () { readUrl(); filter(); });
 
-  fetch(form.getAttribute("data-entries"))
-    .then(function (response) {
-      if (!response.ok) throw new Error("HTTP " + response.status);
-      return response.json();
-    })
-    .then(prepare)
-    .catch(function () {
-      count.textContent = "The entries could not be loaded. Browse by topic, actor, week or the archive instead.";
-    });
+  readUrl();
+  filter();
 })();
