@@ -15,7 +15,11 @@ corpus (bench/corpus.py), then measures, each command in a subprocess of its own
 - the floor: plain MkDocs + Material with the same number of HTML pages (search only,
   ~250 words a page), and the ratio digest build / floor;
 - `digest serve`, at N <= 1,000: seconds from saving an edited entry until its page,
-  as served, shows the change (three edits);
+  as served, shows the change, and until the header search finds it (three edits);
+- search in the built site, in Debian's chromium (bench/search.py): the bytes a query
+  and its first ten results fetch and the seconds from the last key press to the
+  results, cold and warm; the bytes /explore/ fetches with an actor and a topic in its
+  URL; and the seconds Pagefind takes to index the site on its own;
 - with --compare, at N <= 5,000: the entries as Material blog posts with the blog,
   tags, search and (from mkdocs-rss-plugin, in a venv of its own) rss plugins.
 
@@ -45,6 +49,7 @@ from .corpus import write_corpus
 from .floor import write_floor
 from .measure import BenchError, run, site_stats
 from .preview import measure_preview
+from .search import measure_search
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_SIZES = "1000,5000,10000"
@@ -206,7 +211,8 @@ def bench_size(count: int, work: Path, factor: float, blog_env: BlogEnv | None) 
     if count <= PREVIEW_MAX:
         result["preview"] = preview = measure_preview(digest, project, limit, cache)
         edits = ", ".join(f"{s:.2f}" for s in preview["edit_visible_s"])
-        log(f"  preview    {preview['first_build_s']:8.2f} s  first build; an edit served after {edits} s")
+        indexed = ", ".join(f"{s:.2f}" for s in preview["edit_indexed_s"])
+        log(f"  preview    {preview['first_build_s']:8.2f} s  first build; an edit served after {edits} s, indexed after {indexed} s")
 
     r = run([digest, "build"], project, limit, "digest build (cold)", {**cache, **COLD})
     result["build_cold"] = {"seconds": r.seconds, "peak_mib": r.peak_mib}
@@ -215,6 +221,14 @@ def bench_size(count: int, work: Path, factor: float, blog_env: BlogEnv | None) 
     build = {"seconds": r.seconds, "peak_mib": r.peak_mib, **_site(project / "site")}
     result["build"] = build
     log(f"  build      {r.seconds:8.2f} s  {build['pages']} pages, peak {r.peak_mib:.0f} MiB")
+    result["search"] = search = _search(project, limit)
+    worst = max(search["queries"], key=lambda q: q["cold"]["bytes"])["cold"]
+    log(
+        f"  search     {search['index_seconds']:8.2f} s  to index; a query: {worst['bytes'] / 1024:.0f} KB,"
+        f" {max(q['cold']['latency_s'] for q in search['queries']):.2f} s cold,"
+        f" {max(q['warm']['latency_s'] for q in search['queries']):.2f} s warm;"
+        f" explore {search['explore']['bytes'] / 1024:.0f} KB"
+    )
 
     floor = write_floor(folder / "floor", int(build["pages"]))
     r = run([mkdocs, "build", "-q", "--strict"], floor, limit, "floor: mkdocs build")
@@ -238,6 +252,20 @@ def bench_size(count: int, work: Path, factor: float, blog_env: BlogEnv | None) 
         log(f"  blog       {r.seconds:8.2f} s  ({blog_env.note})")
     result["calibration_end_s"] = calibrate()
     return result
+
+
+# Queries in the corpus's words: one word on nearly every page, two words, an alias.
+QUERIES = ("summit", "export controls", "行动者007")
+WARM_QUERY = "policy review"
+EXPLORE = "explore/?actor=actor-000&topic=topic-00"  # the most used actor and topic
+
+
+def _search(project: Path, limit: float) -> dict[str, Any]:
+    """Pagefind's own time on the built site, then a reader's searches (bench/search.py)."""
+    site = project / "site"
+    indexing = run([sys.executable, "-m", "pagefind", "--site", site, "--silent"], project, limit, "pagefind")
+    found = measure_search(site, QUERIES, WARM_QUERY, EXPLORE)
+    return {"index_seconds": indexing.seconds, **found}
 
 
 # --- report -----------------------------------------------------------------------------
@@ -322,11 +350,27 @@ def table(results: Sequence[dict[str, Any]]) -> str:
             if name in r:
                 stages = ", ".join(f"{k} {v:.2f} s" for k, v in r[name].get("stages", {}).items())
                 notes.append(f"N={r['entries']:,}: generate stages ({label}): {stages}")
+        if "search" in r:
+            search = r["search"]
+            for q in search["queries"]:
+                cold, warm = q["cold"], q["warm"]
+                notes.append(
+                    f"N={r['entries']:,}: search {cold['query']!r}: {cold['bytes'] / 1024:.0f} KB, first results"
+                    f" {cold['latency_s']:.2f} s after the last key ({cold['status']}); then {warm['query']!r}:"
+                    f" {warm['bytes'] / 1024:.0f} KB, {warm['latency_s']:.2f} s"
+                )
+            explore = search["explore"]
+            notes.append(
+                f"N={r['entries']:,}: {explore['path']}: {explore['bytes'] / 1024:.0f} KB in all,"
+                f" first results after {explore['first_results_s']:.2f} s ({explore['count']});"
+                f" Pagefind alone indexes the site in {search['index_seconds']:.2f} s"
+            )
         if "preview" in r:
             edits = ", ".join(f"{s:.2f}" for s in r["preview"]["edit_visible_s"])
+            indexed = ", ".join(f"{s:.2f}" for s in r["preview"]["edit_indexed_s"])
             notes.append(
-                f"N={r['entries']:,}: live preview: an edited entry served after {edits} s"
-                f" (first build {r['preview']['first_build_s']:.1f} s)"
+                f"N={r['entries']:,}: live preview: an edited entry served after {edits} s, in the search index"
+                f" after {indexed} s (first build {r['preview']['first_build_s']:.1f} s)"
             )
         notes.append(
             f"N={r['entries']:,}: machine speed (a fixed loop, lower is faster): {r['calibration_s']:.3f} s"

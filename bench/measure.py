@@ -96,12 +96,14 @@ def site_stats(site: Path) -> SiteStats:
             files += 1
             total += path.stat().st_size
             pages += path.name == "index.html"
-    search = site / "search" / "search_index.json"
+    # The digest's search index is Pagefind's; the floor's is Material's.
+    pagefind = sum(p.stat().st_size for p in (site / "pagefind").rglob("*.pf_*") if p.is_file())
+    material = site / "search" / "search_index.json"
     home = site / "index.html"
     return SiteStats(
         bytes=total,
         files=files,
         pages=pages,
-        search_index_bytes=search.stat().st_size if search.is_file() else 0,
+        search_index_bytes=pagefind or (material.stat().st_size if material.is_file() else 0),
         home_bytes=home.stat().st_size if home.is_file() else 0,
     )

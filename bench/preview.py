@@ -1,4 +1,5 @@
-"""The live preview: how long after an entry is saved `digest serve` serves the change."""
+"""The live preview: how long after an entry is saved `digest serve` serves the change,
+and how long until its search index (Pagefind's, made again by every rebuild) has it."""
 
 from __future__ import annotations
 
@@ -38,7 +39,9 @@ def fetch(url: str) -> str:
 def measure_preview(digest: Path, project: Path, timeout: float, env: dict[str, str] | None = None) -> dict[str, Any]:
     """Start `digest serve` on `project`, wait for its first build, then change one
     entry's summary EDITS times: the seconds from each save until the entry's page, as
-    served, shows the change (polled every 50 ms). The entry file is restored after."""
+    served, shows the change (polled every 50 ms), and until the search index served
+    has changed too (its entry file names a hash of the index). The entry file is
+    restored after."""
     entries = sorted((project / "content/entries").rglob("*.md"))
     entry = entries[len(entries) // 2]
     port = free_port()
@@ -60,9 +63,12 @@ def measure_preview(digest: Path, project: Path, timeout: float, env: dict[str, 
             time.sleep(0.2)
         first = time.perf_counter() - start
         time.sleep(2)  # let the watcher settle
+        index = url.split("/entries/")[0] + "/pagefind/pagefind-entry.json"
         edits: list[float] = []
+        indexed: list[float] = []
         for n in range(EDITS):
             marker = f"Edited{n}x{time.time_ns()}"
+            before = fetch(index)
             entry.write_text(re.sub(r"^summary: ", f"summary: {marker} ", original, count=1, flags=re.M), encoding="utf-8")
             saved = time.perf_counter()
             while marker not in fetch(url):
@@ -70,8 +76,18 @@ def measure_preview(digest: Path, project: Path, timeout: float, env: dict[str, 
                     raise BenchError("digest serve never showed the edited entry")
                 time.sleep(0.05)
             edits.append(time.perf_counter() - saved)
+            while fetch(index) in (before, ""):
+                if time.perf_counter() - saved > 60:
+                    raise BenchError("digest serve never indexed the edited entry")
+                time.sleep(0.05)
+            indexed.append(time.perf_counter() - saved)
             time.sleep(2)
-        return {"first_build_s": first, "edit_visible_s": edits, "entry": entry.relative_to(project).as_posix()}
+        return {
+            "first_build_s": first,
+            "edit_visible_s": edits,
+            "edit_indexed_s": indexed,
+            "entry": entry.relative_to(project).as_posix(),
+        }
     finally:
         entry.write_text(original, encoding="utf-8")
         os.killpg(process.pid, signal.SIGTERM)

@@ -401,11 +401,9 @@ def _entry_html(cards: Cards, entry: Entry, others: Sequence[Entry]) -> tuple[st
     for facet in digest.facets:
         keys = entry.terms_of(facet.key)
         if keys:
-            # The names are search text and, listed, the result's meta; each term a filter.
-            links = ", ".join(_term_link(cards, facet.key, k, facet.singular) for k in keys)
-            listed = ", ".join(digest.term(facet.key, k).name for k in keys)
+            links = ", ".join(_term_link(cards, facet.key, k) for k in keys)
             rows.append(
-                f'<p class="digest-meta__terms digest-meta__{esc(facet.key)}" data-pagefind-meta="{esc(facet.key)}:{esc(listed)}">'
+                f'<p class="digest-meta__terms digest-meta__{esc(facet.key)}">'
                 f'<span class="digest-label" data-pagefind-ignore>{esc(facet.title)}:</span> {links}</p>'
             )
     sources = "".join(source_item(s) for s in entry.sources)
@@ -420,16 +418,13 @@ def _entry_html(cards: Cards, entry: Entry, others: Sequence[Entry]) -> tuple[st
         if entry.draft
         else ""
     )
-    day = entry.date.isoformat()
-    # For Pagefind: the year and the day as filters (the day for explore's date range),
-    # the day as the sort and as the result's meta. (One filter to an element.)
     header = (
-        f'<div class="digest-entry__header" data-pagefind-filter="year:{entry.year}" '
-        f'data-pagefind-sort="date:{day}" data-pagefind-meta="date:{day}">'
+        '<div class="digest-entry__header">'
         f"{draft}<h1>{esc(entry.title)}</h1>"
-        f'<p class="digest-meta" data-pagefind-ignore data-pagefind-filter="date:{day}">{dates}</p>'
+        f'<p class="digest-meta" data-pagefind-ignore>{dates}</p>'
         + "".join(rows)
-        + f'<p class="digest-summary" data-pagefind-meta="summary">{esc(entry.summary)}</p>'
+        + f'<p class="digest-summary">{esc(entry.summary)}</p>'
+        + search_record(digest, entry)
         + "</div>"
     )
     sources_block = f'<div class="digest-sources"><h2 id="sources" data-pagefind-ignore>Sources</h2><ul>{sources}</ul></div>'
@@ -448,22 +443,48 @@ def _entry_html(cards: Cards, entry: Entry, others: Sequence[Entry]) -> tuple[st
     return head.replace(UP, up), tail.replace(UP, up)
 
 
-def _term_link(cards: Cards, facet: str, key: str, filter_name: str) -> str:
-    """A link to a term's page (from the root: UP is put in per page), marked as the
-    entry's search filter `filter_name:key`; the term's aliases are search text too,
-    so that 华为 finds the entries about Huawei."""
+def _term_link(cards: Cards, facet: str, key: str) -> str:
+    """A link to a term's page (from the root: UP is put in per page). The term's
+    aliases are search text too, so that 华为 finds the entries about Huawei."""
     term = cards.digest.term(facet, key)
 
     def make() -> str:
         aliases = ""
         if term.aliases:
             aliases = f' data-aliases="{esc(", ".join(term.aliases))}" data-pagefind-index-attrs="data-aliases"'
-        return (
-            f'<a href="{UP}{esc(term.url)}" data-pagefind-filter="{esc(filter_name)}:{esc(term.key)}"{aliases}>'
-            f"{esc(term.name)}</a>"
-        )
+        return f'<a href="{UP}{esc(term.url)}"{aliases}>{esc(term.name)}</a>'
 
     return cards.fragment(("term", facet, key), make)
+
+
+def search_record(digest: Digest, entry: Entry) -> str:
+    """What the search index knows of an entry besides its words, in one empty, hidden
+    element: its terms (by facet, singular: `actor`), year and day as filters, its day
+    as the sort, and the meta a result shows (title, date, summary, term names).
+
+    Pagefind takes them from here for the site's index. The explore index is made of
+    these elements alone, each with the one word `entry` (Pagefind drops a page with
+    no word), so that filtering without text fetches one small chunk of words, not
+    every chunk of the site's index (see generator/index.py)."""
+    day = entry.date.isoformat()
+    parts = [
+        f'<span data-pagefind-meta="title:{esc(entry.title)}"></span>',
+        f'<span data-pagefind-meta="summary:{esc(entry.summary)}"></span>',
+        f'<span data-pagefind-filter="year:{entry.year}"></span>',
+        f'<span data-pagefind-filter="date:{day}"></span>',
+    ]
+    for facet in digest.facets:
+        keys = entry.terms_of(facet.key)
+        if keys:
+            names = ", ".join(digest.term(facet.key, k).name for k in keys)
+            parts.append(f'<span data-pagefind-meta="{esc(facet.key)}:{esc(names)}"></span>')
+            parts += [f'<span data-pagefind-filter="{esc(facet.singular)}:{esc(k)}"></span>' for k in keys]
+    return (
+        f'<div class="digest-record" hidden data-pagefind-sort="date:{day}" data-pagefind-meta="date:{day}">'
+        '<span class="digest-record__word">entry</span>'
+        + "".join(parts)
+        + "</div>"
+    )
 
 
 def _term_feed(cards: Cards, facet: str, key: str) -> str:

@@ -109,13 +109,14 @@ def pagefind_file(path: Path) -> bytes:
     return data[len(PAGEFIND_SIGNATURE) :]
 
 
-def pagefind_pages(site: Path) -> dict[str, dict[str, object]]:
-    """Every indexed page as Pagefind stored it (its fragment: url, content, meta,
-    filters), by site path (`entries/2026/x/`)."""
+def pagefind_pages(site: Path, bundle: str = "pagefind") -> dict[str, dict[str, object]]:
+    """Every page of a Pagefind index (the site's, or `pagefind/explore` for explore's)
+    as Pagefind stored it (its fragment: url, content, meta, filters), by site path
+    (`entries/2026/x/`)."""
     import json
 
     pages: dict[str, dict[str, object]] = {}
-    for fragment in sorted((site / "pagefind" / "fragment").glob("*.pf_fragment")):
+    for fragment in sorted((site / bundle / "fragment").glob("*.pf_fragment")):
         data = json.loads(pagefind_file(fragment))
         pages[str(data["url"]).lstrip("/")] = data
     return pages
@@ -134,14 +135,15 @@ def comparable_site(site: Path) -> dict[str, object]:
     files: dict[str, object] = {}
     for path in sorted(p for p in site.rglob("*") if p.is_file()):
         rel = path.relative_to(site).as_posix()
-        if rel.startswith("pagefind/filter/"):
-            name, values = cbor2.loads(pagefind_file(path))
-            files[f"pagefind/filter/{name}"] = sorted((value, pages) for value, pages in values)
-        elif rel.startswith("pagefind/pagefind.") and rel.endswith(".pf_meta"):
+        bundle, _, name = rel.rpartition("/")
+        if bundle.endswith("/filter"):
+            filter_name, values = cbor2.loads(pagefind_file(path))
+            files[f"{bundle}/{filter_name}"] = sorted((value, pages) for value, pages in values)
+        elif name.startswith("pagefind.") and name.endswith(".pf_meta"):
             meta = cbor2.loads(pagefind_file(path))
             meta[3] = sorted(name for name, _ in meta[3])  # the filter list, without file names
-            files["pagefind/meta"] = meta
-        elif rel == "pagefind/pagefind-entry.json":
+            files[f"{bundle}/meta"] = meta
+        elif name == "pagefind-entry.json":
             entry = json.loads(path.read_bytes())
             for language in entry["languages"].values():
                 del language["hash"]  # the meta file's name

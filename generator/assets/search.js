@@ -104,6 +104,7 @@
 
   function show(found, total, query) {
     list.textContent = "";
+    list.setAttribute("data-query", query); // what the results answer (for tests and styles)
     active = -1;
     input.removeAttribute("aria-activedescendant");
     found.forEach(function (data, index) { list.appendChild(option(data, index)); });
@@ -121,6 +122,7 @@
   function clear() {
     asked++;
     list.textContent = "";
+    list.removeAttribute("data-query");
     active = -1;
     input.removeAttribute("aria-activedescendant");
     input.setAttribute("aria-expanded", "false");
