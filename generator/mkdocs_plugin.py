@@ -9,8 +9,10 @@ A generated page reaches MkDocs as its front matter and Markdown only (an entry'
 write-up; nothing for a listing page). MkDocs renders the write-up, which is
 sanitised in `on_page_content`; the page's own HTML is made and put around it in
 `on_page_context`, just before the theme renders it, and dropped once the page is
-written. Feeds and other files are written straight into the site, one at a time.
-Once every page is written, `on_post_build` has Pagefind index the site.
+written; an entry's or a term's page goes to Pagefind as it is written (a build feeds
+its service; the live preview keeps a search copy, see generator/index.py). Feeds and
+other files are written straight into the site, one at a time. Once every page is
+written, `on_post_build` has Pagefind write the search index.
 """
 
 from __future__ import annotations
@@ -41,7 +43,7 @@ from .bodies import sanitise_page
 from .config import Project, project_from
 from .emit import emit
 from .html import esc
-from .index import SearchIndexError, build_index
+from .index import BUNDLE, COPY, Indexer, SearchIndexError, index_copy, keep_for_search, page_url, search_document
 from .pipeline import Output, generate
 
 log = logging.getLogger("mkdocs.plugins.digest")
@@ -62,6 +64,8 @@ class DigestPlugin(BasePlugin[DigestOptions]):  # type: ignore[no-untyped-call]
         self.output: Output | None = None
         self.prepared: Output | None = None  # made by `digest build` before MkDocs ran
         self.writer: BaseProcess | None = None  # writes feeds during a build
+        self.indexer: Indexer | None = None  # a build's Pagefind service, from the first result on
+        self.to_index = 0  # search results not yet given to it
         self.serving = False
         self.fragments = FragmentCache()
         self.sections: dict[str, Any] = {}  # first URL segment -> its navigation page
@@ -124,6 +128,7 @@ class DigestPlugin(BasePlugin[DigestOptions]):  # type: ignore[no-untyped-call]
         if self.serving:
             folder = preview_dir(self.project.root)
             emit(mapping.items(), folder)  # rewrites only changed files
+        self.to_index = sum(planned.indexed for planned in self.output.pages.values())
         for path in sorted(mapping):
             if files.get_file_from_path(path) is not None:
                 continue
@@ -135,15 +140,30 @@ class DigestPlugin(BasePlugin[DigestOptions]):  # type: ignore[no-untyped-call]
         return files
 
     def on_page_content(self, html: str, *, page: MkDocsPage, config: MkDocsConfig, files: Files) -> str:
-        """A generated page's rendered Markdown (an entry's write-up), sanitised."""
+        """A generated page's rendered Markdown (an entry's write-up), sanitised; a
+        search result's whole content goes to Pagefind now, while MkDocs has every page
+        still to write (it makes the page's own HTML once more when it writes it)."""
         planned = self.output.pages.get(page.file.src_uri) if self.output else None
         if planned is None:
             return html
         page.markdown = None  # rendered: MkDocs would keep every page's Markdown to the end
-        if not planned.markdown:
-            return ""
-        marker = html.rfind("<!--digest:")  # only ever ours: entries cannot hold HTML
-        return sanitise_page(html[:marker] if marker >= 0 else html)
+        body = ""
+        if planned.markdown:
+            marker = html.rfind("<!--digest:")  # only ever ours: entries cannot hold HTML
+            body = sanitise_page(html[:marker] if marker >= 0 else html)
+        if planned.indexed:
+            head, tail = planned.make()
+            document = search_document(head + body + tail, config.theme.locale.language)
+            if self.serving:
+                keep_for_search(Path(config.site_dir) / COPY, page.file.dest_uri, document)
+            else:
+                if self.indexer is None:  # started here: after the feeds' process has forked
+                    self.indexer = Indexer()
+                self.indexer.add(page_url(page.file.dest_uri), document)
+                self.to_index -= 1
+                if self.to_index == 0:
+                    self.indexer.write(Path(config.site_dir) / BUNDLE)
+        return body
 
     def on_nav(self, nav: Any, *, config: MkDocsConfig, files: Files) -> Any:
         self.sections = {p.url.split("/")[0]: p for p in nav.pages if p.url}
@@ -182,12 +202,23 @@ class DigestPlugin(BasePlugin[DigestOptions]):  # type: ignore[no-untyped-call]
             writer.join()
             if writer.exitcode != 0:
                 raise Abort(f"digest: writing the feeds failed (exit {writer.exitcode})")
+        site = Path(config.site_dir)
+        indexer, self.indexer = self.indexer, None
         try:
-            build_index(Path(config.site_dir))
+            if self.serving:
+                index_copy(site / COPY, site / BUNDLE)
+            else:
+                if indexer is None:  # a digest with no entry and no term
+                    indexer = Indexer()
+                    indexer.write(site / BUNDLE)
+                indexer.wait()
         except SearchIndexError as err:
             raise Abort(f"digest: {err}") from err
 
     def on_build_error(self, *, error: Exception) -> None:
+        indexer, self.indexer = self.indexer, None
+        if indexer is not None:
+            indexer.stop()
         writer, self.writer = self.writer, None
         if writer is not None:
             writer.kill()

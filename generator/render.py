@@ -65,6 +65,7 @@ class Planned:
     make: Callable[[], tuple[str, str]]
     markdown: str = ""
     inputs: str = ""  # a hash of what `make` reads (see Keys); "" until entry_pages or list_pages sets it
+    indexed: bool = False  # a search result (its front matter says so too, for the template)
 
     def page(self) -> Page:
         head, tail = self.make()
@@ -323,13 +324,14 @@ def paged(
     for number, chunk in enumerate(chunks, start=1):
         url = base if number == 1 else f"{base}page/{number}/"
         heading = title if number == 1 else f"{title} (page {number})"
-        front = front_matter(heading, description, indexed=indexed and number == 1, hide=["navigation", "toc"], feeds=feeds)
+        result = indexed and number == 1
+        front = front_matter(heading, description, indexed=result, hide=["navigation", "toc"], feeds=feeds)
         make = _list_page(cards, base, url, chunk, (number, len(chunks)), first if number == 1 else None, heading)
         inputs = ""
         if keys is not None:
             reads = (*chunk, *first_reads) if number == 1 else chunk
             inputs = keys.of(reads, f"{number}/{len(chunks)}")
-        pages[source_path(url)] = Planned(front, make, inputs=inputs)
+        pages[source_path(url)] = Planned(front, make, inputs=inputs, indexed=result)
     return pages
 
 
@@ -388,7 +390,7 @@ def may_have_heading(body: str) -> bool:
 def entry_page(cards: Cards, entry: Entry, others: Sequence[Entry] = (), inputs: str = "") -> Pages:
     hide = ["navigation"] if may_have_heading(entry.body) else ["navigation", "toc"]
     front = front_matter(entry.title, entry.summary, indexed=True, hide=hide, entry=True)
-    planned = Planned(front, lambda: _entry_html(cards, entry, others), entry.body.strip("\n"), inputs)
+    planned = Planned(front, lambda: _entry_html(cards, entry, others), entry.body.strip("\n"), inputs, indexed=True)
     return {entry_path(entry): planned}
 
 
@@ -460,14 +462,15 @@ def _term_link(cards: Cards, facet: str, key: str) -> str:
 def search_record(digest: Digest, entry: Entry) -> str:
     """What the search index knows of an entry besides its words, in one empty, hidden
     element: its terms (by facet, singular: `actor`), year and day as filters, its day
-    as the sort, and the meta a result shows (title, date, summary, term names).
+    as the sort, and the meta a result shows (title, date, summary, term names, and
+    its type, Entry, as a term page's is Actor or Topic).
 
-    Pagefind takes them from here for the site's index. The explore index is made of
-    these elements alone, each with the one word `entry` (Pagefind drops a page with
-    no word), so that filtering without text fetches one small chunk of words, not
-    every chunk of the site's index (see generator/index.py)."""
+    Pagefind indexes meta values as words too, so every entry has the word `entry`:
+    explore lists entries without text by searching for it, since Pagefind fetches
+    every chunk of words for a query without any (see assets/explore.js)."""
     day = entry.date.isoformat()
     parts = [
+        '<span data-pagefind-meta="type:Entry"></span>',
         f'<span data-pagefind-meta="title:{esc(entry.title)}"></span>',
         f'<span data-pagefind-meta="summary:{esc(entry.summary)}"></span>',
         f'<span data-pagefind-filter="year:{entry.year}"></span>',
@@ -481,7 +484,6 @@ def search_record(digest: Digest, entry: Entry) -> str:
             parts += [f'<span data-pagefind-filter="{esc(facet.singular)}:{esc(k)}"></span>' for k in keys]
     return (
         f'<div class="digest-record" hidden data-pagefind-sort="date:{day}" data-pagefind-meta="date:{day}">'
-        '<span class="digest-record__word">entry</span>'
         + "".join(parts)
         + "</div>"
     )

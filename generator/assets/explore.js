@@ -1,10 +1,10 @@
-/* The explore page: filter every entry by term, date range and text, through Pagefind.
-   Facets are its filters (named by the facet's singular: actor, topic), the entry's
-   day is a filter too (for the date range) and its sort (newest first). With text, the
-   site's index answers (pagefind/); without, explore's own index (pagefind/explore/),
-   which holds the same filters but no words, so that no chunk of words is fetched
-   (see generator/index.py). Only the results shown are fetched, a few at a time. No
-   dependencies. Every value from the index is inserted with textContent or
+/* The explore page: filter every entry by term, date range and text, through the
+   Pagefind index (pagefind/ beside the pages). Facets are its filters (named by the
+   facet's singular: actor, topic), the entry's day is a filter too (for the date
+   range) and its sort (newest first). Without text it searches for "entry", a word
+   every entry has (its type): Pagefind answers a query with no text from its filters
+   alone, but fetches every chunk of words first, megabytes for a large digest. Only
+   the results shown are fetched, a few at a time. No dependencies. Every value from the index is inserted with textContent or
    as an attribute through the DOM, never as HTML.
 
    The filters live in the URL (?actor=china&topic=model-access&from=2025-01-01&text=chips;
@@ -35,20 +35,20 @@
     });
   });
 
-  var bundles = {}; // folder -> a promise of its Pagefind module, with filters loaded
+  var pagefind = null; // a promise of the module, with its filters loaded
   var asked = 0; // the number of the latest query: an older answer is dropped
   var matches = [];
   var shown = 0;
 
-  function load(folder) {
-    if (!bundles[folder]) {
-      bundles[folder] = import(new URL(folder + "pagefind.js", root).href).then(function (module) {
+  function load() {
+    if (!pagefind) {
+      pagefind = import(new URL("pagefind/pagefind.js", root).href).then(function (module) {
         return module.options({ baseUrl: root.pathname })
           .then(function () { return module.filters(); }) // loaded once: counts need them
           .then(function () { return module; });
       });
     }
-    return bundles[folder];
+    return pagefind;
   }
 
   function selected(select) {
@@ -124,9 +124,9 @@
       done({ results: [], filters: {} }, mine);
       return;
     }
-    var words = text.value.trim();
-    load(words ? "pagefind/" : "pagefind/explore/").then(function (pf) {
-      return pf.search(words || null, { filters: wanted, sort: { date: "desc" } });
+    load().then(function (pf) {
+      // Sorted by date: pages without one (actors, topics) are never results.
+      return pf.search(text.value.trim() || "entry", { filters: wanted, sort: { date: "desc" } });
     }).then(function (response) {
       done(response, mine);
     }).catch(function () {

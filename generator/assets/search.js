@@ -10,6 +10,9 @@
   "use strict";
 
   var SHOWN = 10; // results listed; the rest are one link away, in Explore
+  // A query waits this long for the next key: Pagefind runs one search at a time, and
+  // a search for every key of a long word queues them (seconds, on a large digest).
+  var PAUSE = 120;
   var dialog = document.getElementById("digest-search");
   var opener = document.querySelector("[data-digest-search-open]");
   if (!dialog || !opener) return;
@@ -79,7 +82,7 @@
     link.href = data.url;
     link.tabIndex = -1;
     link.appendChild(element("span", "digest-search__name", meta.title || data.url));
-    var facts = meta.type ? meta.type : longDate(meta.date);
+    var facts = meta.date ? longDate(meta.date) : meta.type; // an entry's date, or Actor, Topic
     if (facts) link.appendChild(element("span", "digest-search__facts", facts));
     link.appendChild(excerpt(data.excerpt));
     var terms = Object.keys(meta).filter(function (key) { return HIDDEN_META.indexOf(key) === -1; }).sort()
@@ -135,8 +138,9 @@
     if (!query) { clear(); return; }
     var mine = ++asked;
     load().then(function (pf) {
-      return pf.search(query).then(function (response) {
-        if (mine !== asked) return null;
+      pf.preload(query); // fetches the chunks of words meanwhile
+      return pf.debouncedSearch(query, {}, PAUSE).then(function (response) {
+        if (response === null || mine !== asked) return null; // a later key came
         var first = response.results.slice(0, SHOWN);
         return Promise.all(first.map(function (r) { return r.data(); })).then(function (found) {
           if (mine === asked) show(found, response.results.length, query);
@@ -152,8 +156,8 @@
     if (typeof query === "string") input.value = query;
     input.focus();
     input.select();
-    load().then(function (pf) { if (input.value.trim()) pf.preload(input.value.trim()); }, function () {});
     if (input.value.trim()) search();
+    else load().catch(function () {}); // the scripts and the index's table, before the first key
   }
 
   function typing(target) {
