@@ -214,122 +214,28 @@ def sanitise_page(html: str) -> str:
     return _page_cleaner().clean(html)
 
 
-# Anything Markdown (with the site's extensions) could give a meaning: a character of
-# its syntax, or whitespace other than spaces and newlines (str.isspace's, listed: a
-# plain class scans several times faster than \s). Lines are checked apart, below.
-_MARKUP = re.compile("[\\\\`*_\\[\\]<>&#|~\t\x0b\x0c\r\x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]")
-_NUMBERED = re.compile(r"[0-9]+[.)]")
-_BLANK_LINES = re.compile(r"\n{2,}")
-
-
-def _opens_block(line: str) -> bool:
-    """A line that could start a list, a heading underline, a rule or indented code,
-    or end in a line break."""
-    return bool(line) and (line[0] in " =+-" or line[-1] == " " or (line[0].isdigit() and _NUMBERED.match(line) is not None))
-
-
-# ASCII characters that are no Markdown syntax: deleting them from an ASCII write-up's
-# bytes leaves nothing when it holds none (one pass in C, several times the regex's speed).
-_PLAIN_ASCII = bytes(b for b in range(128) if not _MARKUP.match(chr(b)))
-
-
-def _has_markup(body: str) -> bool:
-    if body.isascii():
-        return bool(body.encode().translate(None, _PLAIN_ASCII))
-    return _MARKUP.search(body) is not None
-
-
-def plain_html(body: str) -> str | None:
-    """The HTML of a write-up that is only paragraphs of plain text, exactly as Markdown
-    would render it, or None for anything else. Most write-ups are plain prose, and
-    Python-Markdown takes half a millisecond even for those."""
-    if _has_markup(body) or any(_opens_block(line) for line in body.split("\n")):
-        return None
-    body = body.strip("\n")
-    return "\n".join(f"<p>{paragraph}</p>" for paragraph in _BLANK_LINES.split(body)) if body else ""
-
-
 def body_html(entry: Entry, base: str) -> str:
     """The write-up, then sources and corrections, as one HTML fragment for a feed item."""
-    plain = plain_html(entry.body)
-    if plain is not None:
-        # Plain paragraphs hold no tag but <p>, no entity and nothing to rewrite, so nh3
-        # would give them back as they are; the notes are written as nh3 would write
-        # them. A test holds both to what nh3 makes of the whole. (nh3 costs a tenth of
-        # a millisecond a call, and a large digest's feeds hold thousands of entries.)
-        notes = notes_html(entry, base)
-        if notes is not None:
-            return "\n".join([plain, *notes])
-        return plain + "\n" + sanitise("\n".join(notes_html(entry) or ()), base)
     parser = _feed_parser()
     parser.reset()
-    return sanitise("\n".join([parser.convert(entry.body), *(notes_html(entry) or ())]), base)
+    return sanitise("\n".join([parser.convert(entry.body), *notes_html(entry)]), base)
 
 
-def nh3_text(value: str) -> str:
-    """Element text escaped as nh3 (html5ever) writes it."""
-    return value.replace("&", "&amp;").replace("\xa0", "&nbsp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def nh3_attr(value: str) -> str:
-    """A double-quoted attribute value escaped as nh3 writes it."""
-    return nh3_text(value).replace('"', "&quot;")
-
-
-def nh3_link(href: str, label: str) -> str:
-    """A link as nh3 writes it: `label` is HTML already, `href` an absolute URL."""
-    return f'<a href="{nh3_attr(href)}" rel="{LINK_REL}">{label}</a>'
-
-
-_IRREGULAR = re.compile(r"[\x00-\x20\x7f;\[\]]|\?#")
-
-
-def as_is(url: str) -> str | None:
-    """`url` when it is an absolute http(s) URL that urljoin gives back unchanged with
-    any base (its scheme in lower case, a host, nothing urlsplit strips, rewrites or
-    refuses); else None. urljoin costs ten microseconds a link, and most sources are
-    like that."""
-    scheme, slashes, rest = url.partition("://")
-    if (
-        scheme in ("http", "https")
-        and slashes
-        and rest[:1] not in ("", "/", "?", "#")
-        and url.isascii()
-        and not url.endswith(("?", "#"))
-        and _IRREGULAR.search(url) is None
-    ):
-        return url
-    return None
-
-
-def notes_html(entry: Entry, base: str | None = None) -> list[str] | None:
-    """Corrections (if any) and sources as HTML blocks, for nh3 to sanitise; or, with
-    the item's `base` URL, as nh3 would give them back (None if a link would need
-    more than making it absolute)."""
-    text = esc if base is None else nh3_text
+def notes_html(entry: Entry) -> list[str]:
+    """Corrections (if any) and sources as HTML blocks, for nh3 to sanitise."""
     parts = []
     if entry.corrections:
-        notes = "".join(f"<li>{text(long_date(c.date))}: {text(c.text)}</li>" for c in entry.corrections)
+        notes = "".join(f"<li>{esc(long_date(c.date))}: {esc(c.text)}</li>" for c in entry.corrections)
         parts.append(f"<h3>Corrections</h3><ul>{notes}</ul>")
     sources = []
     for source in entry.sources:
-        label = text(source.publisher)
+        label = esc(source.publisher)
         if source.title:
-            label += f", <cite>{text(source.title)}</cite>"
+            label += f", <cite>{esc(source.title)}</cite>"
         if source.date:
-            label += f", {text(long_date(source.date))}"
-        if source.url and base is None:
+            label += f", {esc(long_date(source.date))}"
+        if source.url:
             label = f'<a href="{esc(source.url)}">{label}</a>'
-        elif source.url and base is not None:
-            href = as_is(source.url)
-            if href is None:
-                try:
-                    href = urljoin(base, source.url)  # what sanitise's filter does to a link
-                    if urlsplit(href).scheme.lower() not in ("http", "https"):
-                        return None
-                except ValueError:  # `https://[x`: nh3 drops such a link, and decides here
-                    return None
-            label = nh3_link(href, label)
         sources.append(f"<li>{label}</li>")
     parts.append(f"<h3>Sources</h3><ul>{''.join(sources)}</ul>")
     return parts

@@ -32,6 +32,7 @@ class Project:
     page_size: int = 20  # entries per listing page
     home_entries: int = 10  # latest entries on the home page
     feed_items: int = 50
+    custom_dir: Path | None = None  # the theme's overrides; digest/ in it overrides templates
 
     @property
     def content_dir(self) -> Path:
@@ -109,7 +110,14 @@ def project_from(root: Path, config: dict[str, Any], options: dict[str, Any]) ->
         page_size=int(options.get("page_size", 20)),
         home_entries=int(options.get("home_entries", 10)),
         feed_items=int(options.get("feed_items", 50)),
+        custom_dir=_custom_dir(root, config.get("theme")),
     )
+
+
+def _custom_dir(root: Path, theme: Any) -> Path | None:
+    """The theme's `custom_dir`, as MkDocs finds it: relative to mkdocs.yml."""
+    folder = theme.get("custom_dir") if isinstance(theme, dict) else None
+    return (root / str(folder)).resolve() if folder else None
 
 
 def _directory(url: str) -> str:

@@ -10,11 +10,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from .cache import Store
 from .config import Project
 from .feeds import absolute
+from .incremental import Keys, Store
 from .model import Digest, Entry
-from .render import Keys
 
 
 def _entry(project: Project, digest: Digest, entry: Entry) -> dict[str, Any]:

@@ -19,7 +19,8 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-MANIFEST = ".digest-manifest"
+from .incremental import read_manifest, write_manifest
+
 _WRITE = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_CLOEXEC", 0)
 
 
@@ -71,7 +72,7 @@ def emit(
     while there is work left.
     """
     out.mkdir(parents=True, exist_ok=True)
-    known = _read_manifest(out) if manifest else {}
+    known = read_manifest(out) if manifest else {}
     writer = _Writer(out, known)
     beside_seconds = 0.0
     other = _in_fork(beside, either, writer) if beside is not None and _can_fork() else None
@@ -88,10 +89,7 @@ def emit(
     if not manifest:
         return EmitStats(written, writer.unchanged, (), beside_seconds)
     removed = _remove_stale(out, set(known), set(writer.listing))
-    text = "".join(f"{key}\t{size}\t{rel}\n" for rel, (key, size) in sorted(writer.listing.items()))
-    manifest_path = out / MANIFEST
-    if not manifest_path.exists() or manifest_path.read_text(encoding="utf-8") != text:
-        manifest_path.write_text(text, encoding="utf-8")
+    write_manifest(out, writer.listing)
     return EmitStats(written, writer.unchanged, tuple(removed), beside_seconds)
 
 
@@ -235,24 +233,6 @@ def _in_fork(files: Iterable[tuple[str, Content]], either: Sequence[tuple[str, C
         return result
 
     return _Fork(taken, wait)
-
-
-def _read_manifest(out: Path) -> dict[str, tuple[str, int]]:
-    """Path -> (key, size) of what an earlier run wrote. Lines are `key<TAB>size<TAB>path`
-    (the path last: it is the only part that could hold a tab); a line of an older
-    manifest is a bare path."""
-    try:
-        lines = (out / MANIFEST).read_text(encoding="utf-8").splitlines()
-    except OSError:
-        return {}
-    known: dict[str, tuple[str, int]] = {}
-    for line in lines:
-        parts = line.split("\t", 2)
-        if len(parts) == 3 and parts[1].isdigit():
-            known[parts[2]] = (parts[0], int(parts[1]))
-        elif line:
-            known[line] = ("", -1)
-    return known
 
 
 def _remove_stale(out: Path, before: set[str], keep: set[str]) -> list[str]:

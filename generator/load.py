@@ -14,8 +14,8 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .cache import CheckCache, Checked, encode, file_hash
 from .config import Project
+from .incremental import CheckCache, Checked, encode, file_hash
 from .model import Digest, Entry, Problem, Term
 from .read import find_entries, read_capped, read_entry, read_unless_link, read_yaml_file, relative
 from .validate import Report, Taxonomy, build_taxonomy, future_dates, validate_entry, validate_taxonomy

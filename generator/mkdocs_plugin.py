@@ -81,6 +81,7 @@ class DigestPlugin(BasePlugin[DigestOptions]):  # type: ignore[no-untyped-call]
             "site_name": config.site_name,
             "site_url": config.site_url,
             "site_description": config.site_description,
+            "theme": {"custom_dir": config.theme.custom_dir},
         }
         self.project = project_from(root, raw, options)
         output = self.prepared if self.prepared is not None and self.prepared.project == self.project else None

@@ -13,17 +13,18 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from .cache import Store, remember, source_hash
 from .config import Project
 from .data import entries_json
 from .emit import Content, Lazy
 from .feeds import render_feeds
 from .group import related
+from .incremental import Keys, Store, package_hash, remember
 from .load import Loaded, load
 from .model import Digest, Entry, Problem
 from .read import decode, find_entries, parse_yaml, relative, split_front_matter
-from .render import Keys, Planned, entry_pages, list_pages
+from .render import Planned, entry_pages, list_pages
 from .text import blank_forbidden, forbidden_chars, position
+from .theme import Templates
 from .validate import Report, check_markdown, mapping
 from .validate import text as text_field
 
@@ -83,6 +84,7 @@ class Output:
     project: Project
     digest: Digest
     keys: Keys
+    templates: Templates
 
     @functools.cached_property
     def pages(self) -> dict[str, Planned]:
@@ -92,11 +94,11 @@ class Output:
 
     @functools.cached_property
     def entry_pages(self) -> dict[str, Planned]:
-        return entry_pages(self.digest, self.keys, related_of(self.project, self.digest))
+        return entry_pages(self.digest, self.templates, self.keys, related_of(self.project, self.digest))
 
     @functools.cached_property
     def list_pages(self) -> dict[str, Planned]:
-        return list_pages(self.project, self.digest, self.keys)
+        return list_pages(self.project, self.digest, self.templates, self.keys)
 
     def other(self) -> Iterator[tuple[str, Content]]:
         """Every file but the pages: feeds, then data and assets."""
@@ -144,8 +146,9 @@ def generate(project: Project, *, drafts: bool = False, workers: int = 1) -> tup
     if loaded.digest is None:
         return None, loaded
     digest = loaded.digest
-    keys = Keys(project, digest, loaded.hashes)
-    return Output(project, digest, keys), loaded
+    templates = Templates(project.custom_dir)
+    keys = Keys(project, digest, templates.fingerprint(), loaded.hashes)
+    return Output(project, digest, keys, templates), loaded
 
 
 def related_of(project: Project, digest: Digest) -> dict[str, tuple[Entry, ...]]:
@@ -153,7 +156,7 @@ def related_of(project: Project, digest: Digest) -> dict[str, tuple[Entry, ...]]
     when an entry is added or removed, or its dates or terms change."""
 
     def shape() -> str:
-        key = hashlib.blake2b(source_hash(("group.py",)).encode(), digest_size=16)
+        key = hashlib.blake2b(package_hash().encode(), digest_size=16)
         key.update(repr([(e.url, e.published, e.date, e.terms) for e in digest.entries]).encode())
         key.update(repr(digest.facets).encode())
         return key.hexdigest()

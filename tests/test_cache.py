@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from generator import load as load_module
-from generator.cache import cache_file
 from generator.config import load_project
+from generator.incremental import cache_file
 from generator.load import Loaded, load
 
 SEED = "content/entries/2026/china-sought-anthropic-model-access.md"
@@ -161,7 +161,7 @@ def test_related_entries_without_a_cache_are_made_but_not_keyed(
     digest = _load(fixture_site).digest
     assert digest is not None
     # The key hashes every entry: with nothing to store it under, it must not be made.
-    monkeypatch.setattr(pipeline, "source_hash", lambda names: pytest.fail("keyed with caching off"))
+    monkeypatch.setattr(pipeline, "package_hash", lambda: pytest.fail("keyed with caching off"))
     assert pipeline.related_of(project, digest) == related(digest)
     assert not list(own_cache.rglob("related.json"))
 

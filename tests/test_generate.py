@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 from generator.cli import main
-from generator.emit import MANIFEST, emit
+from generator.emit import emit
+from generator.incremental import MANIFEST
 from support import comparable_site, copy_site
 
 GOLDEN = Path(__file__).parent / "fixtures" / "golden"

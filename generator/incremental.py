@@ -1,7 +1,19 @@
-"""Caches kept between runs. Chiefly the check cache: an entry file that has not changed
-is not parsed and checked again. Beside it, `remember` keeps one whole-digest result
-(related entries) and `Store` keeps pieces of output (feed items' HTML), each under a
-key naming everything it was made from.
+"""Incremental output: what lets a second run skip the work of the first, in one module.
+
+- `Keys`: a fingerprint of everything a page or a feed is made from. The emitter skips
+  a file whose key is the one in its output folder's manifest (`read_manifest`,
+  `write_manifest`); the live preview rebuilds only pages whose key changed.
+- The check cache (`CheckCache`): an entry file that has not changed is not parsed and
+  checked again.
+- `remember` keeps one whole-digest result (related entries) and `Store` keeps pieces of
+  output (feed items' HTML), each under a key naming everything it was made from.
+
+Every key and cache is salted by `package_hash`, a hash of every file of the package
+(its code, templates and assets) with the versions of the libraries that parse entries
+and render write-ups; page keys also by the site's override templates. A change to any
+of them starts every cache afresh, so no list of modules can go stale. Cached records
+are JSON objects keyed by field name: a record missing a field of today's dataclass, or
+holding one it no longer has, is not used.
 
 Each entry file's result (its Entry when clean, its problems, the terms and source URLs
 it names) is stored under a hash of the file's bytes. The cache as a whole is tied to
@@ -17,25 +29,29 @@ rewritten. `DIGEST_CACHE=off` turns it off.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
 import hashlib
 import json
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from .model import Correction, Entry, Problem, Source, pickled_by_fields
+from .model import Correction, Digest, Entry, Problem, Source, pickled_by_fields
+
+if TYPE_CHECKING:
+    from .config import Project
 
 T = TypeVar("T")
 
-FORMAT = 1
-# Modules whose code decides what a check finds and what an Entry holds.
-CHECKING_CODE = ("cache.py", "load.py", "model.py", "read.py", "text.py", "validate.py", "bodies.py")
-LIBRARIES = ("pyyaml", "markdown", "nh3")
+FORMAT = 2
+LIBRARIES = ("pyyaml", "markdown", "nh3", "jinja2")
+PACKAGE = Path(__file__).parent
+MANIFEST = ".digest-manifest"  # in an output folder: what this generator wrote there
 
 Url = tuple[str, str, int, int, str]
 
@@ -52,17 +68,74 @@ class Checked:
     dates: tuple[tuple[str, dt.date, int, int], ...] = ()  # the entry's date and where it is
 
 
+class Keys:
+    """Stable fingerprints of entries, so a page's key can name the entries it shows.
+
+    Every key starts from a salt of the package (`package_hash`), the site's override
+    templates, the project's settings and the whole taxonomy (a term's name is on many
+    pages): a change there changes every key.
+    """
+
+    def __init__(self, project: Project, digest: Digest, templates: str = "", hashes: dict[str, str] | None = None) -> None:
+        """`templates`: a hash of the override templates (theme.Templates.fingerprint);
+        `hashes`: entry URL -> hash of its file's bytes, which (with the code and the
+        taxonomy in the salt) decide the entry; without one, the entry's fields do."""
+        salt = hashlib.blake2b(package_hash().encode(), digest_size=16)
+        salt.update(templates.encode())
+        salt.update(repr((project, digest.facets, digest.terms)).encode())
+        self.salt = salt.hexdigest()
+        known = hashes or {}
+        self.entries = {
+            e.url: e.url + ":" + (known.get(e.url) or hashlib.blake2b(repr(e).encode(), digest_size=16).hexdigest())
+            for e in digest.entries
+        }
+        self.everything = self.of(digest.entries)
+
+    def of(self, entries: Sequence[Entry], extra: str = "") -> str:
+        digest = hashlib.blake2b(self.salt.encode(), digest_size=16)
+        for entry in entries:
+            digest.update(self.entries[entry.url].encode())
+        digest.update(extra.encode())
+        return digest.hexdigest()
+
+
+def read_manifest(out: Path) -> dict[str, tuple[str, int]]:
+    """Path -> (key, size) of what an earlier run wrote into `out`. Lines are
+    `key<TAB>size<TAB>path` (the path last: it is the only part that could hold a tab);
+    a line of an older manifest is a bare path."""
+    try:
+        lines = (out / MANIFEST).read_text(encoding="utf-8").splitlines()
+    except OSError:
+        return {}
+    known: dict[str, tuple[str, int]] = {}
+    for line in lines:
+        parts = line.split("\t", 2)
+        if len(parts) == 3 and parts[1].isdigit():
+            known[parts[2]] = (parts[0], int(parts[1]))
+        elif line:
+            known[line] = ("", -1)
+    return known
+
+
+def write_manifest(out: Path, listing: dict[str, tuple[str, int]]) -> None:
+    """Record what this run wrote into `out` (path -> key, size), if that changed."""
+    text = "".join(f"{key}\t{size}\t{rel}\n" for rel, (key, size) in sorted(listing.items()))
+    manifest = out / MANIFEST
+    if not manifest.exists() or manifest.read_text(encoding="utf-8") != text:
+        manifest.write_text(text, encoding="utf-8")
+
+
 def file_hash(data: bytes) -> str:
     return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
 @functools.cache
-def source_hash(names: tuple[str, ...]) -> str:
-    """A hash of some of the generator's modules: results made by other code differ."""
-    folder = Path(__file__).parent
-    digest = hashlib.blake2b(str(FORMAT).encode(), digest_size=16)
-    for name in names:
-        digest.update((folder / name).read_bytes())
+def package_hash() -> str:
+    """A hash of every file of the package (code, templates, assets) and the libraries'
+    versions: results made by other code differ."""
+    digest = hashlib.blake2b(f"{FORMAT} {library_versions()}".encode(), digest_size=16)
+    for file in sorted(p for p in PACKAGE.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
+        digest.update(file.relative_to(PACKAGE).as_posix().encode() + b"\0" + file.read_bytes() + b"\0")
     return digest.hexdigest()
 
 
@@ -76,13 +149,6 @@ def library_versions() -> str:
         except metadata.PackageNotFoundError:
             found.append(library)
     return " ".join(found)
-
-
-@functools.cache
-def _code_version() -> str:
-    digest = hashlib.blake2b(source_hash(CHECKING_CODE).encode(), digest_size=16)
-    digest.update(library_versions().encode())
-    return digest.hexdigest()
 
 
 def cache_file(root: Path) -> Path | None:
@@ -129,7 +195,7 @@ class CheckCache:
     @classmethod
     def open(cls, root: Path, taxonomy: bytes, facets: str) -> CheckCache:
         context = hashlib.blake2b(digest_size=16)
-        for part in (_code_version(), facets, ""):
+        for part in (package_hash(), facets, ""):
             context.update(part.encode() + b"\0")
         context.update(taxonomy)
         return cls(cache_file(root), context.hexdigest())
@@ -140,7 +206,7 @@ class CheckCache:
             return None
         try:
             checked = decode(stored[1], entry=entry)
-        except (TypeError, ValueError, IndexError, KeyError):
+        except (TypeError, ValueError, IndexError, KeyError):  # damaged, or of another shape
             return None
         self.new[path] = stored
         return checked
@@ -250,29 +316,29 @@ class Store:
 
 
 def encode(checked: Checked) -> str:
-    """A result as one line of JSON (made in the worker process that checked the file)."""
-    return json.dumps(_encode(checked), ensure_ascii=False)
+    """A result as one line of JSON, every record an object keyed by field name (made in
+    the worker process that checked the file)."""
+    return json.dumps(_plain(checked), ensure_ascii=False)
 
 
-def _encode(checked: Checked) -> dict[str, Any]:
-    e = checked.entry
-    entry = None
-    if e is not None:
-        entry = [
-            e.slug, e.path, e.title, e.date.isoformat(), e.published.isoformat(), e.summary, e.body,
-            [[facet, list(keys)] for facet, keys in e.terms],
-            [[s.publisher, s.title, s.url, s.date.isoformat() if s.date else None] for s in e.sources],
-            e.updated.isoformat() if e.updated else None,
-            [[c.date.isoformat(), c.text] for c in e.corrections],
-            e.draft,
-        ]
-    return {
-        "entry": entry,
-        "problems": [[p.path, p.line, p.col, p.field, p.message, p.severity] for p in checked.problems],
-        "used": [list(u) for u in checked.used],
-        "urls": [list(u) for u in checked.urls],
-        "dates": [[p, d.isoformat(), line, col] for p, d, line, col in checked.dates],
-    }
+def _plain(value: Any) -> Any:
+    """A dataclass as a JSON object of its fields (by name), dates in ISO form."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value) if f.init}
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    if isinstance(value, (tuple, list)):
+        return [_plain(item) for item in value]
+    return value
+
+
+def _fields(cls: type, data: Any) -> dict[str, Any]:
+    """A record's fields, which must be exactly `cls`'s: a record made when the class had
+    other fields is not used (KeyError)."""
+    names = {f.name for f in dataclasses.fields(cls) if f.init}
+    if not isinstance(data, dict) or set(data) != names:
+        raise KeyError(f"a {cls.__name__} record of another shape")
+    return data
 
 
 def _date(value: str | None) -> dt.date | None:
@@ -282,31 +348,34 @@ def _date(value: str | None) -> dt.date | None:
 def decode(record: str, *, entry: bool = True) -> Checked:
     """A result from its JSON line; without `entry` (a check needs only the findings)
     the Entry is not rebuilt."""
-    return _decode(json.loads(record), entry)
-
-
-def _decode(data: dict[str, Any], with_entry: bool) -> Checked:
-    entry = None
-    if data["entry"] is not None and with_entry:
-        slug, path, title, day, published, summary, body, terms, sources, updated, corrections, draft = data["entry"]
-        entry = Entry(
-            slug=slug,
-            path=path,
-            title=title,
-            date=dt.date.fromisoformat(day),
-            published=dt.datetime.fromisoformat(published),
-            summary=summary,
-            body=body,
-            terms=tuple((facet, tuple(keys)) for facet, keys in terms),
-            sources=tuple(Source(p, t, u, _date(d)) for p, t, u, d in sources),
-            updated=_date(updated),
-            corrections=tuple(Correction(dt.date.fromisoformat(d), text) for d, text in corrections),
-            draft=bool(draft),
-        )
+    data = _fields(Checked, json.loads(record))
     return Checked(
-        entry,
-        tuple(Problem(*p) for p in data["problems"]),
+        _entry(data["entry"]) if data["entry"] is not None and entry else None,
+        tuple(Problem(**_fields(Problem, p)) for p in data["problems"]),
         tuple((f, k) for f, k in data["used"]),
         tuple((u, p, line, col, name) for u, p, line, col, name in data["urls"]),
         tuple((p, dt.date.fromisoformat(d), line, col) for p, d, line, col in data["dates"]),
     )
+
+
+def _entry(data: Any) -> Entry:
+    fields = _fields(Entry, data)
+    return Entry(**{
+        **fields,
+        "date": dt.date.fromisoformat(fields["date"]),
+        "published": dt.datetime.fromisoformat(fields["published"]),
+        "terms": tuple((facet, tuple(keys)) for facet, keys in fields["terms"]),
+        "sources": tuple(_source(s) for s in fields["sources"]),
+        "updated": _date(fields["updated"]),
+        "corrections": tuple(_correction(c) for c in fields["corrections"]),
+    })
+
+
+def _source(data: Any) -> Source:
+    fields = _fields(Source, data)
+    return Source(**{**fields, "date": _date(fields["date"])})
+
+
+def _correction(data: Any) -> Correction:
+    fields = _fields(Correction, data)
+    return Correction(dt.date.fromisoformat(fields["date"]), fields["text"])
