@@ -141,6 +141,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
 
     def entries() -> Iterator[tuple[str, Content]]:
         yield from output.page_files(output.entry_pages)
+        yield from output.data_files()
 
     def lists_and_feeds() -> Iterator[tuple[str, Content]]:
         yield from output.page_files(output.list_pages)
@@ -149,13 +150,10 @@ def cmd_generate(args: argparse.Namespace) -> int:
         yield from ((path, data) for path, data in hand_written(project).items() if path not in taken)
         yield from output.feed_files()
 
-    # Two streams, one per core. Here: entry pages, with their related entries. In a
-    # forked process: listing pages and feeds, which need no related entries. Then
-    # entries.json and the assets, by whichever is done first (which one that is
-    # depends on the digest and the machine).
-    stats = emit(
-        _timed(entries(), "entry pages", timings), Path(args.out), beside=lists_and_feeds(), either=list(output.data_files())
-    )
+    # Two streams, one per core. Here: entry pages, with their related entries, then
+    # entries.json and the assets. In a forked process: listing pages and feeds, which
+    # need no related entries.
+    stats = emit(_timed(entries(), "entry pages", timings), Path(args.out), beside=lists_and_feeds())
     timings["other files"] = stats.beside_seconds
     print(
         f"{len(stats.written)} written, {stats.unchanged} unchanged, {len(stats.removed)} removed in {args.out}"
@@ -284,6 +282,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         # Point stdout at nothing, so the flush at exit cannot fail a second time.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 141
+    except Exception as err:
+        from .theme import TemplateError  # here: `digest check` never loads Jinja
+
+        if not isinstance(err, TemplateError):
+            raise
+        # An override template that fails on some page: its file and line, no traceback.
+        print(f"digest: error: {err}", file=sys.stderr)
+        return EXIT_PROBLEMS
     return code
 
 

@@ -11,14 +11,13 @@ unchanged is neither made nor read again. That is what makes a second run cheap.
 
 from __future__ import annotations
 
-import multiprocessing as mp
 import os
-import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import procs
 from .incremental import read_manifest, write_manifest
 
 _WRITE = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_CLOEXEC", 0)
@@ -58,39 +57,44 @@ def emit(
     *,
     manifest: bool = True,
     beside: Iterable[tuple[str, Content]] | None = None,
-    either: Sequence[tuple[str, Content]] = (),
 ) -> EmitStats:
     """Write `(path, content)` pairs into `out` as they come (each path once).
 
     With `manifest`, files written by an earlier run and not produced by this one are
     removed, and Lazy content whose key and size match the manifest is skipped; a built
     site (a fresh folder) needs no manifest. `beside` is a second stream (no path of
-    `files`), made and written at the same time by a forked process where there is
-    more than one core (`digest generate`: entry pages here, listing pages and feeds
-    there); the manifest covers both. `either` are files that whichever of the two
-    processes is done first writes, one at a time, so that neither waits for the other
-    while there is work left.
+    `files`), made and written at the same time by a forked process where one can be
+    (`digest generate`: entry pages here, listing pages and feeds there); the manifest
+    covers both.
     """
     out.mkdir(parents=True, exist_ok=True)
     known = read_manifest(out) if manifest else {}
     writer = _Writer(out, known)
     beside_seconds = 0.0
-    other = _in_fork(beside, either, writer) if beside is not None and _can_fork() else None
-    if other is not None:
+    if beside is not None and procs.can_fork():
+        other = procs.fork(_write_in_child, beside, out, known)
         writer.write_all(files)
-        writer.write_taken(either, other.taken)
         beside_seconds = writer.merge(other.wait())
     else:
         if beside is not None:
             beside_seconds = writer.write_all(beside)
         writer.write_all(files)
-        writer.write_all(either)
     written = tuple(sorted(writer.written))
     if not manifest:
         return EmitStats(written, writer.unchanged, (), beside_seconds)
     removed = _remove_stale(out, set(known), set(writer.listing))
     write_manifest(out, writer.listing)
     return EmitStats(written, writer.unchanged, tuple(removed), beside_seconds)
+
+
+# What a writer in another process did: written, listing, unchanged, seconds.
+_Result = tuple[list[str], dict[str, tuple[str, int]], int, float]
+
+
+def _write_in_child(files: Iterable[tuple[str, Content]], out: Path, known: dict[str, tuple[str, int]]) -> _Result:
+    writer = _Writer(out, known)
+    seconds = writer.write_all(files)
+    return writer.written, writer.listing, writer.unchanged, seconds
 
 
 class _Writer:
@@ -110,12 +114,6 @@ class _Writer:
         for rel, content in files:
             self.write(rel, content)
         return time.perf_counter() - start
-
-    def write_taken(self, files: Sequence[tuple[str, Content]], taken: Callable[[], int]) -> None:
-        """Write the files of a list shared with another writer: each index `taken()`
-        gives is this writer's alone."""
-        while (index := taken()) < len(files):
-            self.write(*files[index])
 
     def write(self, rel: str, content: Content) -> None:
         # Plain strings, not Path objects: a large digest writes tens of thousands of files.
@@ -177,62 +175,6 @@ class _Writer:
         self.listing.update(listing)
         self.unchanged += unchanged
         return seconds
-
-
-def _can_fork() -> bool:
-    return (os.cpu_count() or 1) > 1 and "fork" in mp.get_all_start_methods() and threading.active_count() == 1
-
-
-# What a writer in another process did: written, listing, unchanged, seconds.
-_Result = tuple[list[str], dict[str, tuple[str, int]], int, float]
-
-
-@dataclass(frozen=True, slots=True)
-class _Fork:
-    taken: Callable[[], int]  # the next index of the shared list, this process's alone
-    wait: Callable[[], _Result]  # waits for the forked writer; what it wrote
-
-
-def _in_fork(files: Iterable[tuple[str, Content]], either: Sequence[tuple[str, Content]], parent: _Writer) -> _Fork:
-    """Write `files`, then what it can take of `either`, in a forked process. (Forked:
-    the child has the planned output without pickling.)"""
-    context = mp.get_context("fork")
-    receive, send = context.Pipe(duplex=False)
-    counter = context.Value("l", 0)  # in shared memory, with its lock
-
-    def taken() -> int:
-        with counter.get_lock():
-            index: int = counter.value
-            counter.value = index + 1
-        return index
-
-    def child() -> None:
-        writer = _Writer(parent.out, parent.known)
-        try:
-            seconds = writer.write_all(files)
-            start = time.perf_counter()
-            writer.write_taken(either, taken)
-            seconds += time.perf_counter() - start
-            send.send(("ok", (writer.written, writer.listing, writer.unchanged, seconds)))
-        except BaseException as err:  # reported by the parent, which decides the exit
-            send.send(("error", f"{type(err).__name__}: {err}"))
-
-    process = context.Process(target=child, daemon=True)
-    process.start()
-    send.close()
-
-    def wait() -> _Result:
-        try:
-            status, value = receive.recv()
-        except EOFError:
-            status, value = "error", "the writing process ended without a result"
-        process.join()
-        if status != "ok":
-            raise RuntimeError(f"writing files failed: {value}")
-        result: _Result = value
-        return result
-
-    return _Fork(taken, wait)
 
 
 def _remove_stale(out: Path, before: set[str], keep: set[str]) -> list[str]:

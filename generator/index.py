@@ -29,6 +29,8 @@ from typing import Any
 
 from pagefind.service import get_executable
 
+from .procs import program, run_program
+
 BUNDLE = "pagefind"  # the index's folder in the site
 COPY = ".digest-search"  # the preview's search copy, in its site folder
 
@@ -64,7 +66,7 @@ class Indexer:
     """
 
     def __init__(self) -> None:
-        self.process = subprocess.Popen(
+        self.process = program(
             [_executable(), "--service"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
         )
         self.answers: dict[int, dict[str, Any]] = {}
@@ -167,11 +169,6 @@ def index_copy(copy: Path, bundle: Path) -> None:
     preview ends (removing them all first made every rebuild create every file again,
     seconds at 1,000 entries)."""
     copy.mkdir(parents=True, exist_ok=True)  # a site without entries or terms: an empty index
-    result = subprocess.run(
-        [_executable(), "--site", str(copy), "--output-path", str(bundle), "--silent"],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    result = run_program([_executable(), "--site", str(copy), "--output-path", str(bundle), "--silent"])
     if result.returncode != 0:
         raise SearchIndexError(f"pagefind failed (exit {result.returncode}): {(result.stderr or result.stdout).strip()}")

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import multiprocessing as mp
+import functools
 from collections.abc import Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import procs
 from .config import Project
 from .incremental import CheckCache, Checked, encode, file_hash
 from .model import Digest, Entry, Problem, Term
@@ -112,22 +112,15 @@ def _in_chunks(files: list[Path], root: Path, taxonomy: Taxonomy, workers: int, 
     """Each file's result (see Result), in file order, so output does not depend on
     scheduling. With several workers and many files, forked processes check contiguous
     chunks while this one checks the first."""
-    if workers <= 1 or len(files) < PARALLEL_FROM or "fork" not in mp.get_all_start_methods():
+    if workers <= 1 or len(files) < PARALLEL_FROM or not procs.can_fork():
         yield from check_files(files, root, taxonomy, records)
         return
-    # An equal share: this process unpickles the others' results, which cost them
-    # about as much to pickle.
-    first = len(files) // workers
-    size = -(-(len(files) - first) // (workers - 1))
-    chunks = [files[i : i + size] for i in range(first, len(files), size)]
-    # fork: workers inherit the loaded modules, so they start in milliseconds. Only
-    # from a process with no other threads (not under the live preview's server).
-    with ProcessPoolExecutor(max_workers=workers - 1, mp_context=mp.get_context("fork")) as pool:
-        n = len(chunks)
-        results = pool.map(check_files, chunks, [root] * n, [taxonomy] * n, [records] * n)
-        yield from check_files(files[:first], root, taxonomy, records)
-        for chunk in results:
-            yield from chunk
+    # Equal shares: this process unpickles the others' results, which cost them about
+    # as much to pickle.
+    size = -(-len(files) // workers)
+    chunks = [files[i : i + size] for i in range(0, len(files), size)]
+    for results in procs.fork_map(functools.partial(check_files, root=root, taxonomy=taxonomy, records=records), chunks):
+        yield from results
 
 
 def _checked(

@@ -1,18 +1,25 @@
 """Everything MkDocs-specific, in one small module: the plugin, build and serve.
 
 MkDocs 1.6.1 is final; keeping its API here means moving to ProperDocs or Zensical
-touches this file only. The plugin runs the generator in `on_config` (so a content
-error stops the build before MkDocs reads anything) and adds the generated pages as
-virtual files in `on_files`; `on_serve` watches all of content/ for live preview.
+touches this file only. The plugin is an adapter; its hooks below are in the order
+MkDocs calls them, and none relies on another plugin's. The hand-off:
 
-A generated page reaches MkDocs as its front matter and Markdown only (an entry's
-write-up; nothing for a listing page). MkDocs renders the write-up, which is
-sanitised in `on_page_content`; the page's own HTML is made and put around it in
-`on_page_context`, just before the theme renders it, and dropped once the page is
-written; an entry's or a term's page goes to Pagefind as it is written (a build feeds
-its service; the live preview keeps a search copy, see generator/index.py). Feeds and
-other files are written straight into the site, one at a time. Once every page is
-written, `on_post_build` has Pagefind write the search index.
+1. `on_config`: the generator runs (or its output comes from `digest build`); a
+   content error stops the build before MkDocs reads anything.
+2. `on_files`: feeds, JSON and assets go straight into the site, written by a forked
+   process during a build (see procs.py); each generated page becomes a virtual file
+   holding its front matter and its Markdown (an entry's write-up; nothing for a
+   listing page).
+3. MkDocs reads every page, then writes every page. As it reads one (`on_page_content`),
+   its rendered write-up is sanitised, and a search result's whole content goes to
+   Pagefind (a build feeds its service; the live preview keeps a search copy: see
+   index.py); the index is asked for once the last result is in.
+4. As it writes one (`on_page_context`), the page's own HTML is made from the digest's
+   templates and put around the write-up, and dropped once the page is written
+   (`on_post_page`): a large digest's pages are never all in memory.
+5. `on_post_build`: the feeds' process and Pagefind are waited for.
+
+`on_serve` watches all of content/ for the live preview.
 """
 
 from __future__ import annotations
@@ -20,11 +27,9 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
-import multiprocessing as mp
 import os
 import shutil
 import tempfile
-from multiprocessing.process import BaseProcess
 from pathlib import Path
 from typing import Any
 
@@ -39,12 +44,15 @@ from mkdocs.plugins import BasePlugin
 from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.pages import Page as MkDocsPage
 
+from . import procs
 from .bodies import sanitise_page
 from .config import Project, project_from
 from .emit import emit
 from .html import esc
 from .index import BUNDLE, COPY, Indexer, SearchIndexError, index_copy, keep_for_search, page_url, search_document
 from .pipeline import Output, generate
+from .render import Planned
+from .theme import TemplateError
 
 log = logging.getLogger("mkdocs.plugins.digest")
 _USER_EPOCH = os.environ.get("SOURCE_DATE_EPOCH")
@@ -63,7 +71,7 @@ class DigestPlugin(BasePlugin[DigestOptions]):  # type: ignore[no-untyped-call]
         self.project: Project | None = None
         self.output: Output | None = None
         self.prepared: Output | None = None  # made by `digest build` before MkDocs ran
-        self.writer: BaseProcess | None = None  # writes feeds during a build
+        self.writer: procs.Forked[None] | None = None  # writes feeds during a build
         self.indexer: Indexer | None = None  # a build's Pagefind service, from the first result on
         self.to_index = 0  # search results not yet given to it
         self.serving = False
@@ -112,11 +120,10 @@ class DigestPlugin(BasePlugin[DigestOptions]):  # type: ignore[no-untyped-call]
         # one); the live preview runs a server thread, and a threaded process must not
         # fork.
         site = Path(config.site_dir)
-        if self.serving or "fork" not in mp.get_all_start_methods():
-            emit(self.output.other(), site, manifest=False)
+        if procs.can_fork():
+            self.writer = procs.fork(_write_other, self.output, site)
         else:
-            self.writer = mp.get_context("fork").Process(target=_write_other, args=(self.output, site), daemon=True)
-            self.writer.start()
+            emit(self.output.other(), site, manifest=False)
         mapping: dict[str, str] = {}
         for path, planned in self.output.pages.items():
             text = f"{planned.front}{planned.markdown}\n"
@@ -140,6 +147,18 @@ class DigestPlugin(BasePlugin[DigestOptions]):  # type: ignore[no-untyped-call]
             files.append(file)
         return files
 
+    def on_nav(self, nav: Any, *, config: MkDocsConfig, files: Files) -> Any:
+        self.sections = {p.url.split("/")[0]: p for p in nav.pages if p.url}
+        return nav
+
+    def on_page_markdown(self, markdown: str, *, page: MkDocsPage, config: MkDocsConfig, files: Files) -> str:
+        """Hand-written pages' titles and descriptions are escaped like generated ones."""
+        if self.output is None or page.file.src_uri not in self.output.pages:
+            for key in ("title", "description"):
+                if isinstance(page.meta.get(key), str):
+                    page.meta[key] = esc(page.meta[key])
+        return markdown
+
     def on_page_content(self, html: str, *, page: MkDocsPage, config: MkDocsConfig, files: Files) -> str:
         """A generated page's rendered Markdown (an entry's write-up), sanitised; a
         search result's whole content goes to Pagefind now, while MkDocs has every page
@@ -153,7 +172,7 @@ class DigestPlugin(BasePlugin[DigestOptions]):  # type: ignore[no-untyped-call]
             marker = html.rfind("<!--digest:")  # only ever ours: entries cannot hold HTML
             body = sanitise_page(html[:marker] if marker >= 0 else html)
         if planned.indexed:
-            head, tail = planned.make()
+            head, tail = _made(planned)
             document = search_document(head + body + tail, config.theme.locale.language)
             if self.serving:
                 keep_for_search(Path(config.site_dir) / COPY, page.file.dest_uri, document)
@@ -166,14 +185,15 @@ class DigestPlugin(BasePlugin[DigestOptions]):  # type: ignore[no-untyped-call]
                     self.indexer.write(Path(config.site_dir) / BUNDLE)
         return body
 
-    def on_nav(self, nav: Any, *, config: MkDocsConfig, files: Files) -> Any:
-        self.sections = {p.url.split("/")[0]: p for p in nav.pages if p.url}
-        return nav
+    def on_env(self, env: Any, *, config: MkDocsConfig, files: Files) -> Any:
+        self.fragments = FragmentCache()
+        env.globals["digest_cached"] = self.fragments
+        return env
 
     def on_page_context(self, context: Any, *, page: MkDocsPage, config: MkDocsConfig, nav: Any) -> Any:
         planned = self.output.pages.get(page.file.src_uri) if self.output else None
         if planned is not None:
-            head, tail = planned.make()
+            head, tail = _made(planned)
             page.content = head + (page.content or "") + tail
         # A page outside the navigation (a term, a week, a month) lights its section's
         # tab: its navigation page is marked active while the page renders. The fragment
@@ -192,17 +212,13 @@ class DigestPlugin(BasePlugin[DigestOptions]):  # type: ignore[no-untyped-call]
             page.content = None  # written: MkDocs would keep every page's HTML to the end
         return output
 
-    def on_env(self, env: Any, *, config: MkDocsConfig, files: Files) -> Any:
-        self.fragments = FragmentCache()
-        env.globals["digest_cached"] = self.fragments
-        return env
-
     def on_post_build(self, *, config: MkDocsConfig) -> None:
         writer, self.writer = self.writer, None
         if writer is not None:
-            writer.join()
-            if writer.exitcode != 0:
-                raise Abort(f"digest: writing the feeds failed (exit {writer.exitcode})")
+            try:
+                writer.wait()
+            except procs.ChildError as err:
+                raise Abort(f"digest: writing the feeds failed: {err}") from None
         site = Path(config.site_dir)
         indexer, self.indexer = self.indexer, None
         try:
@@ -223,15 +239,6 @@ class DigestPlugin(BasePlugin[DigestOptions]):  # type: ignore[no-untyped-call]
         writer, self.writer = self.writer, None
         if writer is not None:
             writer.kill()
-            writer.join()
-
-    def on_page_markdown(self, markdown: str, *, page: MkDocsPage, config: MkDocsConfig, files: Files) -> str:
-        """Hand-written pages' titles and descriptions are escaped like generated ones."""
-        if self.output is None or page.file.src_uri not in self.output.pages:
-            for key in ("title", "description"):
-                if isinstance(page.meta.get(key), str):
-                    page.meta[key] = esc(page.meta[key])
-        return markdown
 
     def on_serve(self, server: LiveReloadServer, *, config: MkDocsConfig, builder: Any) -> LiveReloadServer:
         if self.project is not None:
@@ -279,6 +286,14 @@ class FragmentCache:
         if key not in self.store:
             self.store[key] = str(caller())
         return self.store[key]
+
+
+def _made(planned: Planned) -> tuple[str, str]:
+    """A page's HTML; a template that fails stops the build with its file and line."""
+    try:
+        return planned.make()
+    except TemplateError as err:
+        raise Abort(f"digest: {err}") from None
 
 
 def _write_other(output: Output, site: Path) -> None:

@@ -71,6 +71,19 @@ def check_pages(project: Project) -> list[Problem]:
     return report.problems
 
 
+def template_problems(project: Project, templates: Templates) -> list[Problem]:
+    """The digest's templates, overrides included, each compiled: a mistake is an error
+    naming the file and line, before anything is built."""
+    problems = []
+    for problem in templates.check():
+        file, _, line = problem.where.rpartition(":")
+        path = file
+        if Path(file).is_relative_to(project.root):
+            path = relative(Path(file), project.root)
+        problems.append(Problem(path, int(line), 1, "template", problem.message))
+    return problems
+
+
 def asset_files() -> Files:
     folder = Path(__file__).parent / "assets"
     return {f"assets/{name}": (folder / name).read_bytes() for name in ASSETS}
@@ -139,14 +152,14 @@ def generate(project: Project, *, drafts: bool = False, workers: int = 1) -> tup
     reads entries in that many processes (forked: never from a threaded process).
     """
     loaded = load(project, drafts=drafts, workers=workers)
-    extra = check_pages(project)
+    templates = Templates(project.custom_dir)
+    extra = check_pages(project) + template_problems(project, templates)
     if extra:
         problems = tuple(sorted((*loaded.problems, *extra), key=lambda p: p.sort_key()))
         loaded = Loaded(None, problems, loaded.files)
     if loaded.digest is None:
         return None, loaded
     digest = loaded.digest
-    templates = Templates(project.custom_dir)
     keys = Keys(project, digest, templates.fingerprint(), loaded.hashes)
     return Output(project, digest, keys, templates), loaded
 

@@ -41,7 +41,7 @@ from .group import (
 from .html import esc, month_name
 from .incremental import Keys
 from .model import Digest, Entry, Facet, Term
-from .theme import FEED_FORMATS, KIND_LABELS, UP, Templates, week_label
+from .theme import FEED_FORMATS, KIND_LABELS, UP, TemplateError, Templates, week_label
 
 
 @dataclass(frozen=True, slots=True)
@@ -266,12 +266,8 @@ def _entry_html(cards: Cards, entry: Entry, others: Sequence[Entry]) -> tuple[st
     )
     head, marker, tail = html.partition(WRITEUP)
     if not marker:
-        raise TemplateError("digest/entry.html must show {{ writeup }}, the entry's write-up")
+        raise TemplateError("digest/entry.html:1", "it must show {{ writeup }}, the entry's write-up")
     return head.strip("\n"), tail.strip("\n")
-
-
-class TemplateError(ValueError):
-    """A template that cannot make its page."""
 
 
 def term_page(

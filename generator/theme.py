@@ -81,7 +81,26 @@ class Templates:
     def render(self, name: str, page: str | None, **context: Any) -> str:
         """`digest/<name>` for the page at site path `page`, tidied (see `tidy`). With
         `page` None, links start with UP, for a fragment shown on many pages."""
-        return tidy(self._template(name).render(url=_linker(page), **context))
+        try:
+            return tidy(self._template(name).render(url=_linker(page), **context))
+        except jinja2.TemplateError as err:
+            raise TemplateError(_where(err, name), str(err.message or err)) from None
+
+    def check(self) -> list[TemplateError]:
+        """Every template compiled now, so that a mistake in an override is reported
+        before anything is built, with its file and line."""
+        problems = []
+        names = {p.name for p in (PACKAGE / FOLDER).glob("*.html")}
+        if self.custom_dir is not None:
+            names |= {p.relative_to(self.custom_dir / FOLDER).as_posix() for p in (self.custom_dir / FOLDER).rglob("*.html")}
+        for name in sorted(names):
+            try:
+                self._template(name)
+            except jinja2.TemplateSyntaxError as err:
+                problems.append(TemplateError(f"{err.filename or name}:{err.lineno}", err.message or "syntax error"))
+            except jinja2.TemplateError as err:
+                problems.append(TemplateError(f"{FOLDER}/{name}:1", str(err.message or err)))
+        return problems
 
     def fingerprint(self) -> str:
         """A hash of the override templates: cached output made with others differs."""
@@ -91,6 +110,27 @@ class Templates:
             for file in sorted(p for p in folder.rglob("*") if p.is_file()):
                 digest.update(file.relative_to(folder).as_posix().encode() + b"\0" + file.read_bytes() + b"\0")
         return digest.hexdigest()
+
+
+class TemplateError(Exception):
+    """A template that cannot make its page: `where` is `file:line`."""
+
+    def __init__(self, where: str, message: str) -> None:
+        super().__init__(f"{where}: template error: {message}")
+        self.where, self.message = where, message
+
+
+def _where(err: jinja2.TemplateError, name: str) -> str:
+    """The template file and line where `err` was raised (Jinja puts template frames,
+    with their own file names and lines, into the traceback)."""
+    where = f"{FOLDER}/{name}:1"
+    tb = err.__traceback__
+    while tb is not None:
+        file = tb.tb_frame.f_code.co_filename
+        if file.endswith(".html"):
+            where = f"{file}:{tb.tb_lineno}"
+        tb = tb.tb_next
+    return where
 
 
 @functools.lru_cache(maxsize=1024)

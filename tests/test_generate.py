@@ -242,9 +242,9 @@ def test_generate_timings(fixture_site: Path, tmp_path: Path, capsys: pytest.Cap
 
 def _made_pages(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Record every page whose text is made (a page skipped by its key is not)."""
-    from generator import emit, render
+    from generator import procs, render
 
-    monkeypatch.setattr(emit, "_can_fork", lambda: False)  # every page made here, where the spy is
+    monkeypatch.setattr(procs, "can_fork", lambda: False)  # every page made here, where the spy is
     made: list[str] = []
     real = render.Planned.page
 
@@ -307,9 +307,9 @@ def test_a_file_changed_in_the_output_is_made_again(fixture_site: Path, tmp_path
 
 def test_feed_items_are_made_once(fixture_site: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
     """An item's HTML is kept in the cache: after one entry changes, only its own is made."""
-    from generator import emit, feeds
+    from generator import feeds, procs
 
-    monkeypatch.setattr(emit, "_can_fork", lambda: False)  # feeds made here, where the spy is
+    monkeypatch.setattr(procs, "can_fork", lambda: False)  # feeds made here, where the spy is
 
     generate(fixture_site, tmp_path / "out", capsys, monkeypatch)
     made: list[str] = []
@@ -330,71 +330,29 @@ def test_feed_items_are_made_once(fixture_site: Path, tmp_path: Path, capsys: py
 def test_feeds_written_beside_the_pages_equal_one_process(fixture_site: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
     """`digest generate` makes feeds and data in a forked process: the same files, and
     the same manifest, as making everything in one process."""
-    from generator import emit
+    from generator import procs
 
     with monkeypatch.context() as m:
         # Forked whatever threads earlier tests left behind: the forked path is tested.
-        m.setattr(emit, "_can_fork", lambda: True)
+        m.setattr(procs, "can_fork", lambda: True)
         generate(fixture_site, tmp_path / "two", capsys, monkeypatch)
     with monkeypatch.context() as m:
-        m.setattr(emit, "_can_fork", lambda: False)
+        m.setattr(procs, "can_fork", lambda: False)
         generate(fixture_site, tmp_path / "one", capsys, monkeypatch)
     assert tree(tmp_path / "two") == tree(tmp_path / "one")
     assert (tmp_path / "two" / MANIFEST).read_text() == (tmp_path / "one" / MANIFEST).read_text()
     assert "feed.xml" in tree(tmp_path / "two") and "topics/model-access/index.md" in tree(tmp_path / "two")
 
 
-def test_files_either_process_may_write_are_written_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """`either` files go to whichever process is free: here the parent's own stream
-    waits until the forked one has written the last of them, so the forked one must
-    have taken every one, and each exactly once."""
-    import os
-    import time
-
-    from generator import emit as emit_module
-    from generator.emit import Lazy, emit
-
-    out = tmp_path / "out"
-    made: list[str] = []
-
-    def slow() -> str:
-        deadline = time.monotonic() + 20
-        while not (out / "shared" / "39.txt").exists() and time.monotonic() < deadline:
-            time.sleep(0.01)
-        return "page"
-
-    def shared(i: int) -> Lazy:
-        def make() -> str:
-            made.append(str(i))  # only the parent's list: the child's is its own copy
-            return f"{i} by {os.getpid()}"
-
-        return Lazy(f"k{i}", make)
-
-    monkeypatch.setattr(emit_module, "_can_fork", lambda: True)
-    either = [(f"shared/{i}.txt", shared(i)) for i in range(40)]
-    stats = emit([("page.md", Lazy("p", slow))], out, beside=[("feed.xml", "feed")], either=either)
-    assert made == []  # the parent took none
-    assert sorted(stats.written) == sorted(["page.md", "feed.xml", *(f"shared/{i}.txt" for i in range(40))])
-    by = {(out / "shared" / f"{i}.txt").read_text().split(" by ")[1] for i in range(40)}
-    assert by != {str(os.getpid())} and len(by) == 1
-    manifest = (out / MANIFEST).read_text()
-    assert all(f"\tshared/{i}.txt\n" in manifest for i in range(40))
-
-    # Without a fork the same files are written by the one process.
-    monkeypatch.setattr(emit_module, "_can_fork", lambda: False)
-    stats = emit([("page.md", "page")], tmp_path / "one", beside=[("feed.xml", "feed")], either=either)
-    assert len(stats.written) == 42 and len(made) == 40
-
-
 def test_a_failure_in_the_feeds_process_fails_the_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from generator import emit as emit_module
+    from generator import procs
     from generator.emit import Lazy, emit
 
     def broken() -> str:
         raise ValueError("no feed today")
 
-    monkeypatch.setattr(emit_module, "_can_fork", lambda: True)
-    with pytest.raises(RuntimeError, match="no feed today"):
+    monkeypatch.setattr(procs, "can_fork", lambda: True)
+    with pytest.raises(procs.ChildError, match="no feed today"):
         emit([("a.md", "x")], tmp_path / "out", beside=[("feed.xml", Lazy("k", broken))])
 
 
