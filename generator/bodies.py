@@ -17,7 +17,6 @@ import markdown
 import nh3
 from markdown.treeprocessors import Treeprocessor
 
-from .html import esc, long_date
 from .model import Entry
 
 # The Markdown extensions of the site (mkdocs.yml lists the same; a test keeps them in
@@ -214,28 +213,8 @@ def sanitise_page(html: str) -> str:
     return _page_cleaner().clean(html)
 
 
-def body_html(entry: Entry, base: str) -> str:
-    """The write-up, then sources and corrections, as one HTML fragment for a feed item."""
+def writeup_html(entry: Entry) -> str:
+    """The write-up as HTML for a feed item (sanitised with the rest of the item)."""
     parser = _feed_parser()
     parser.reset()
-    return sanitise("\n".join([parser.convert(entry.body), *notes_html(entry)]), base)
-
-
-def notes_html(entry: Entry) -> list[str]:
-    """Corrections (if any) and sources as HTML blocks, for nh3 to sanitise."""
-    parts = []
-    if entry.corrections:
-        notes = "".join(f"<li>{esc(long_date(c.date))}: {esc(c.text)}</li>" for c in entry.corrections)
-        parts.append(f"<h3>Corrections</h3><ul>{notes}</ul>")
-    sources = []
-    for source in entry.sources:
-        label = esc(source.publisher)
-        if source.title:
-            label += f", <cite>{esc(source.title)}</cite>"
-        if source.date:
-            label += f", {esc(long_date(source.date))}"
-        if source.url:
-            label = f'<a href="{esc(source.url)}">{label}</a>'
-        sources.append(f"<li>{label}</li>")
-    parts.append(f"<h3>Sources</h3><ul>{''.join(sources)}</ul>")
-    return parts
+    return parser.convert(entry.body)

@@ -19,13 +19,14 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from xml.sax.saxutils import quoteattr
 
-from .bodies import body_html, sanitise
+from .bodies import sanitise, writeup_html
 from .config import Project
 from .emit import Content, Lazy
 from .group import Week, by_primary_topic, by_term, by_week
 from .html import esc, long_date
 from .incremental import Keys, Store
 from .model import Digest, Entry
+from .theme import Templates
 
 FORMATS = (
     ("feed.xml", "application/rss+xml", "RSS"),
@@ -78,8 +79,9 @@ def _moment(day: dt.date) -> dt.datetime:
     return dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC)
 
 
-def entry_item(project: Project, digest: Digest, entry: Entry, html: str | None = None) -> Item:
-    """An entry as a feed item; `html` is its body_html, when known already."""
+def entry_item(project: Project, digest: Digest, templates: Templates, entry: Entry, html: str | None = None) -> Item:
+    """An entry as a feed item; `html` is its content, when known already: the write-up,
+    then its corrections and sources (digest/feed_notes.html)."""
     url = absolute(project, entry.url)
     categories = tuple(
         (digest.term(facet.key, key).name, absolute(project, digest.term(facet.key, key).url))
@@ -88,39 +90,24 @@ def entry_item(project: Project, digest: Digest, entry: Entry, html: str | None 
     )
     source = next((s.url for s in entry.sources if s.url), None)
     if html is None:
-        html = body_html(entry, url)
+        notes = templates.render_absolute("feed_notes.html", absolute(project, ""), entry=entry)
+        html = sanitise(writeup_html(entry) + "\n" + notes, url)
     return Item(url, url, entry.title, entry.summary, html, entry.published, entry_updated(entry), categories, source)
 
 
-def week_item(project: Project, digest: Digest, week: Week) -> Item:
-    """A weekly issue as one item: its full HTML, ready for an RSS-to-email service."""
+def week_item(project: Project, digest: Digest, templates: Templates, week: Week) -> Item:
+    """A weekly issue as one item: its full HTML (digest/feed_issue.html), ready for an
+    RSS-to-email service."""
     url = absolute(project, week.url)
-    html = sanitise(issue_html(project, digest, week), url)
+    facet = "topics" if any(f.key == "topics" for f in digest.facets) else digest.facets[-1].key
+    sections = by_primary_topic(digest, week.entries, facet)
+    html = sanitise(templates.render_absolute("feed_issue.html", absolute(project, ""), week=week, sections=sections), url)
     published = max(e.published for e in week.entries)
     updated = max(entry_updated(e) for e in week.entries)
     count = len(week.entries)
     title = f"Weekly issue {week.key}: {count} {'story' if count == 1 else 'stories'}"
     summary = f"{long_date(week.start)} to {long_date(week.end)}: " + "; ".join(e.title for e in week.entries[:5])
     return Item(url, url, title, summary, html, published, updated)
-
-
-def issue_html(project: Project, digest: Digest, week: Week) -> str:
-    """A weekly issue's HTML, for nh3 to sanitise."""
-
-    def link(target: str, label: str) -> str:
-        return f'<a href="{esc(absolute(project, target))}">{esc(label)}</a>'
-
-    facet = "topics" if any(f.key == "topics" for f in digest.facets) else digest.facets[-1].key
-    stories = "story" if len(week.entries) == 1 else "stories"
-    parts = [f"<p>{esc(long_date(week.start))} to {esc(long_date(week.end))}: {len(week.entries)} {stories}.</p>"]
-    for term, entries in by_primary_topic(digest, week.entries, facet):
-        parts.append(f"<h2>{link(term.url, term.name)}</h2>")
-        for entry in entries:
-            parts.append(
-                f"<h3>{link(entry.url, entry.title)}</h3>"
-                f'<p><time datetime="{entry.date.isoformat()}">{esc(long_date(entry.date))}</time>: {esc(entry.summary)}</p>'
-            )
-    return "".join(parts)
 
 
 def entry_updated(entry: Entry) -> dt.datetime:
@@ -284,7 +271,9 @@ class FeedPlan:
         return Feed(self.base, self.title, self.description, self.page, self.items())
 
 
-def feed_plans(project: Project, digest: Digest, keys: Keys, store: Store | None = None) -> list[FeedPlan]:
+def feed_plans(
+    project: Project, digest: Digest, templates: Templates, keys: Keys, store: Store | None = None
+) -> list[FeedPlan]:
     """Every feed of the site: the site's, each term's, the weekly issue's. `store`
     keeps items' HTML between runs, under the entry's key."""
     limit = project.feed_items
@@ -296,7 +285,7 @@ def feed_plans(project: Project, digest: Digest, keys: Keys, store: Store | None
         if entry.url not in items:
             key = keys.entries[entry.url]
             html = store.get(key) if store is not None else None
-            items[entry.url] = entry_item(project, digest, entry, html)
+            items[entry.url] = entry_item(project, digest, templates, entry, html)
             if html is None and store is not None:
                 store.put(key, items[entry.url].html)
         return items[entry.url]
@@ -320,7 +309,7 @@ def feed_plans(project: Project, digest: Digest, keys: Keys, store: Store | None
     )
     shown = [e for w in weeks for e in w.entries]
     key = keys.of(shown, repr((*weekly, [w.key for w in weeks])))
-    plans.append(FeedPlan(*weekly, key, lambda: tuple(week_item(project, digest, w) for w in weeks)))
+    plans.append(FeedPlan(*weekly, key, lambda: tuple(week_item(project, digest, templates, w) for w in weeks)))
     return plans
 
 
@@ -340,10 +329,12 @@ def _feed_files(project: Project, plan: FeedPlan) -> list[tuple[str, Lazy]]:
     ]
 
 
-def render_feeds(project: Project, digest: Digest, keys: Keys, store: Store | None = None) -> Iterator[tuple[str, Content]]:
+def render_feeds(
+    project: Project, digest: Digest, templates: Templates, keys: Keys, store: Store | None = None
+) -> Iterator[tuple[str, Content]]:
     """Every feed file, made one feed at a time (a large digest's feeds run to tens of
     MB), and only when needed (see emit.Lazy)."""
-    plans = feed_plans(project, digest, keys, store)
+    plans = feed_plans(project, digest, templates, keys, store)
     for plan in plans:
         yield from _feed_files(project, plan)
         if plan.base:

@@ -1,8 +1,9 @@
-"""Escaping and small HTML builders for generated pages.
+"""Escaping, dates and relative links for generated pages.
 
 Every value from front matter or a taxonomy file is untrusted. It is only ever placed
-in a page through `esc` (element text and attribute values), inside raw HTML blocks that
-Markdown leaves alone, so Markdown syntax in a title stays text too.
+in a page through `esc` (element text and attribute values: the templates' autoescape
+calls it), inside raw HTML blocks that Markdown leaves alone, so Markdown syntax in a
+title stays text too.
 """
 
 from __future__ import annotations
@@ -48,11 +49,6 @@ def month_name(year: int, month: int) -> str:
     return f"{MONTHS[month - 1]} {year}"
 
 
-@functools.lru_cache(maxsize=4096)  # entries and their sources share dates
-def time(day: dt.date) -> str:
-    return f'<time datetime="{day.isoformat()}">{long_date(day)}</time>'
-
-
 @functools.lru_cache(maxsize=8192)
 def rel(page: str, target: str) -> str:
     """Relative link from the page at site path `page` (a directory URL) to `target`.
@@ -68,8 +64,3 @@ def rel(page: str, target: str) -> str:
         common += 1
     link = "../" * (len(here) - common) + "/".join(there[common:])
     return link or "./"
-
-
-def link(page: str, target: str, text: str, cls: str = "") -> str:
-    attr = f' class="{esc(cls)}"' if cls else ""
-    return f'<a href="{esc(rel(page, target))}"{attr}>{esc(text)}</a>'

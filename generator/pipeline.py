@@ -121,7 +121,7 @@ class Output:
     def feed_files(self) -> Iterator[tuple[str, Content]]:
         # Feed items' HTML is kept in the cache, under the salt of the output code.
         store = Store(self.project.root, "feed-items", self.keys.salt)
-        yield from render_feeds(self.project, self.digest, self.keys, store)
+        yield from render_feeds(self.project, self.digest, self.templates, self.keys, store)
 
     def data_files(self) -> Iterator[tuple[str, Content]]:
         """entries.json (for the explore page) and the assets."""

@@ -86,6 +86,11 @@ class Templates:
         except jinja2.TemplateError as err:
             raise TemplateError(_where(err, name), str(err.message or err)) from None
 
+    def render_absolute(self, name: str, root: str, **context: Any) -> str:
+        """`digest/<name>` with absolute links, from the site's root URL `root` (for
+        feeds, whose readers show items away from the site)."""
+        return self.render(name, None, **context).replace(UP, root)
+
     def check(self) -> list[TemplateError]:
         """Every template compiled now, so that a mistake in an override is reported
         before anything is built, with its file and line."""

@@ -308,22 +308,23 @@ def test_a_file_changed_in_the_output_is_made_again(fixture_site: Path, tmp_path
 def test_feed_items_are_made_once(fixture_site: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
     """An item's HTML is kept in the cache: after one entry changes, only its own is made."""
     from generator import feeds, procs
+    from generator.model import Entry
 
     monkeypatch.setattr(procs, "can_fork", lambda: False)  # feeds made here, where the spy is
 
     generate(fixture_site, tmp_path / "out", capsys, monkeypatch)
     made: list[str] = []
-    real = feeds.body_html
+    real = feeds.writeup_html
 
-    def body_html(entry: object, base: str) -> str:
-        made.append(base)
-        return real(entry, base)  # type: ignore[arg-type]
+    def writeup_html(entry: Entry) -> str:
+        made.append(entry.url)
+        return real(entry)
 
-    monkeypatch.setattr(feeds, "body_html", body_html)
+    monkeypatch.setattr(feeds, "writeup_html", writeup_html)
     entry = fixture_site / "content/entries/2026/un-ai-dialogue-opens.md"
     entry.write_text(entry.read_text(encoding="utf-8").replace("began a new dialogue", "opened a dialogue"), encoding="utf-8")
     generate(fixture_site, tmp_path / "out", capsys, monkeypatch)
-    assert made == ["https://digest.example.org/fixture/entries/2026/un-ai-dialogue-opens/"]
+    assert made == ["entries/2026/un-ai-dialogue-opens/"]
     _fresh_equals(fixture_site, tmp_path / "out", tmp_path / "a", capsys, monkeypatch)
 
 
