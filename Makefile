@@ -24,11 +24,18 @@ site: $(STAMP)
 check: $(STAMP)
 	$(BIN)/digest check
 
-test: $(STAMP)
+# axe-core (the accessibility tests' engine) from the npm registry, pinned by its lock.
+AXE := tests/axe/node_modules/axe-core/axe.min.js
+
+$(AXE): tests/axe/package.json tests/axe/package-lock.json
+	cd tests/axe && npm ci --no-audit --no-fund --silent
+	touch $(AXE)
+
+test: $(STAMP) $(AXE)
 	$(BIN)/python -m pytest
 
 bench: $(STAMP)
 	$(BIN)/python -m bench $(ARGS)
 
 clean:
-	rm -rf site .venv .pytest_cache
+	rm -rf site .venv .pytest_cache tests/axe/node_modules

@@ -40,6 +40,7 @@ theme:
   font: false
   features:
     - navigation.tabs
+    - content.code.copy
 nav:
   - Home: index.md
   - Weekly: weekly/index.md

@@ -59,9 +59,11 @@ class _Collect(Treeprocessor):
         ]
 
 
-def _bad_link(url: str) -> str | None:
+def _bad_link(url: str, within_site: bool = False) -> str | None:
     """Why a link in a body is refused, or None. Only absolute http(s), mailto or a
-    same-page anchor; what a browser would decode is checked, not what was typed."""
+    same-page anchor; what a browser would decode is checked, not what was typed.
+    `within_site` (hand-written pages) also allows a relative link, which MkDocs' strict
+    build checks against the site's files."""
     if "\x02" in url:  # Markdown's placeholder: an obfuscated mailto autolink
         return None
     decoded = html.unescape(url).strip()
@@ -70,6 +72,8 @@ def _bad_link(url: str) -> str | None:
     if re.search(r"[\s\x00-\x1f\"'<>`\\]", decoded):
         return f"link '{url}' has spaces, quotes or control characters"
     parts = urlsplit(decoded)
+    if within_site and not parts.scheme and not parts.netloc and not decoded.startswith("/"):
+        return None
     if parts.scheme.lower() not in BODY_SCHEMES:
         return f"link '{url}' is not allowed: only http(s) and mailto links (absolute, with a host)"
     if parts.scheme.lower() in ("http", "https") and not parts.netloc:
@@ -92,7 +96,7 @@ def _feed_parser() -> markdown.Markdown:
     return markdown.Markdown(extensions=EXTENSIONS, output_format="html")
 
 
-def body_problems(body: str) -> list[tuple[int, str]]:
+def body_problems(body: str, within_site: bool = False) -> list[tuple[int, str]]:
     """(offset in `body`, message) for raw HTML, refused links and images.
 
     The body is parsed by the same Markdown as the site, so code spans, indented and
@@ -137,7 +141,7 @@ def body_problems(body: str) -> list[tuple[int, str]]:
             cursor = locate(url, cursor)
             found.append((cursor, "images are not allowed in an entry; link to the image instead"))
             continue
-        reason = _bad_link(url)
+        reason = _bad_link(url, within_site)
         if reason:
             cursor = locate(url, cursor)
             found.append((cursor, reason))

@@ -1,12 +1,17 @@
-"""Render /entries.json: every published entry with its metadata, and the taxonomy.
+"""The data exports: /entries.json (every published entry with its metadata, and the
+taxonomy) and /entries.csv (one row per entry, for a spreadsheet).
 
-It is the data behind the explore page and a plain export for anyone else. Paths are
-relative to the site root (so the explore page works under any base URL); `url` is
-absolute, from site_url. Text is as written: whoever shows it must insert it as text.
+In the JSON, paths are relative to the site root and `url` is absolute, from site_url.
+Text is as written: whoever shows it must insert it as text. The CSV is UTF-8 with
+RFC 4180 quoting (csv's default dialect, CRLF line ends); a list (terms, sources) is one
+cell with an item per line; a cell that a spreadsheet would take for a formula is
+prefixed with an apostrophe, as OWASP advises for CSV injection.
 """
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from typing import Any
 
@@ -80,3 +85,37 @@ def entries_json(project: Project, digest: Digest, keys: Keys | None = None, sto
 def _dumps(value: Any) -> str:
     # Compact: at 10,000 entries every byte of indentation is paid by every reader.
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+CSV_FORMULA = ("=", "+", "-", "@", "\t", "\r")  # what starts a formula in a spreadsheet
+
+
+def _cell(value: str) -> str:
+    return "'" + value if value.startswith(CSV_FORMULA) else value
+
+
+def csv_columns(digest: Digest) -> list[str]:
+    return ["url", "date", "updated", "title", "summary", *(f.key for f in digest.facets), "source_publishers", "source_urls"]
+
+
+def entries_csv(project: Project, digest: Digest) -> str:
+    """/entries.csv: a header, then one row per published entry, newest first. Terms are
+    given by name; `source_urls` has a line per source (empty for one without a URL),
+    beside its publisher's."""
+    out = io.StringIO()
+    writer = csv.writer(out)  # RFC 4180: commas, double quotes, CRLF
+    writer.writerow(csv_columns(digest))
+    for entry in digest.entries:
+        terms = ["\n".join(digest.term(f.key, k).name for k in entry.terms_of(f.key)) for f in digest.facets]
+        row = [
+            absolute(project, entry.url),
+            entry.date.isoformat(),
+            entry.updated.isoformat() if entry.updated else "",
+            entry.title,
+            entry.summary,
+            *terms,
+            "\n".join(s.publisher for s in entry.sources),
+            "\n".join(s.url or "" for s in entry.sources),
+        ]
+        writer.writerow([_cell(value) for value in row])
+    return out.getvalue()

@@ -78,6 +78,10 @@ class DigestPlugin(BasePlugin[DigestOptions]):  # type: ignore[no-untyped-call]
         self.fragments = FragmentCache()
         self.sections: dict[str, Any] = {}  # first URL segment -> its navigation page
         self.marked: Any = None  # the navigation page marked active for the page in hand
+        # A search result's HTML, made when MkDocs reads the page (for Pagefind) and kept,
+        # UTF-8 encoded, until MkDocs writes it: made once, not twice (at 10,000 entries,
+        # making them again took 5 s; keeping them, about 60 MB).
+        self.made: dict[str, tuple[bytes, bytes]] = {}
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         self.serving = command == "serve"
@@ -114,6 +118,7 @@ class DigestPlugin(BasePlugin[DigestOptions]):  # type: ignore[no-untyped-call]
 
     def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:
         assert self.output is not None and self.project is not None
+        self.made = {}
         # Feeds, JSON and assets go straight into the site (MkDocs has emptied it by
         # now), one file at a time. A build writes them from a forked process, started
         # before the pages are planned, while MkDocs renders on the other core (it uses
@@ -136,6 +141,8 @@ class DigestPlugin(BasePlugin[DigestOptions]):  # type: ignore[no-untyped-call]
         if self.serving:
             folder = preview_dir(self.project.root)
             emit(mapping.items(), folder)  # rewrites only changed files
+        for path in LINKABLE:
+            files.append(_Written(path, str(site), str(site), config.use_directory_urls, inclusion=InclusionLevel.NOT_IN_NAV))
         self.to_index = sum(planned.indexed for planned in self.output.pages.values())
         for path in sorted(mapping):
             if files.get_file_from_path(path) is not None:
@@ -167,12 +174,17 @@ class DigestPlugin(BasePlugin[DigestOptions]):  # type: ignore[no-untyped-call]
         if planned is None:
             return html
         page.markdown = None  # rendered: MkDocs would keep every page's Markdown to the end
+        if planned.lastmod:
+            # The sitemap's lastmod: when the page last changed. MkDocs stamps the
+            # sitemap's gzip header with the newest, which holds only up to 2106.
+            page.update_date = min(planned.lastmod, GZIP_LAST_DAY)
         body = ""
         if planned.markdown:
             marker = html.rfind("<!--digest:")  # only ever ours: entries cannot hold HTML
             body = sanitise_page(html[:marker] if marker >= 0 else html)
         if planned.indexed:
             head, tail = _made(planned)
+            self.made[page.file.src_uri] = (head.encode(), tail.encode())
             document = search_document(head + body + tail, config.theme.locale.language)
             if self.serving:
                 keep_for_search(Path(config.site_dir) / COPY, page.file.dest_uri, document)
@@ -193,7 +205,8 @@ class DigestPlugin(BasePlugin[DigestOptions]):  # type: ignore[no-untyped-call]
     def on_page_context(self, context: Any, *, page: MkDocsPage, config: MkDocsConfig, nav: Any) -> Any:
         planned = self.output.pages.get(page.file.src_uri) if self.output else None
         if planned is not None:
-            head, tail = _made(planned)
+            kept = self.made.pop(page.file.src_uri, None)
+            head, tail = (kept[0].decode(), kept[1].decode()) if kept else _made(planned)
             page.content = head + (page.content or "") + tail
         # A page outside the navigation (a term, a week, a month) lights its section's
         # tab: its navigation page is marked active while the page renders. The fragment
@@ -244,6 +257,22 @@ class DigestPlugin(BasePlugin[DigestOptions]):  # type: ignore[no-untyped-call]
         if self.project is not None:
             server.watch(str(self.project.content_dir))
         return server
+
+
+GZIP_LAST_DAY = "2106-02-06"  # the last whole day a gzip header's 32-bit time can hold
+
+
+# Files the digest writes into the site that a hand-written page may link to (about.md
+# links the data exports): MkDocs must know them to check such links.
+LINKABLE = ("entries.csv", "entries.json", "feeds.opml")
+
+
+class _Written(File):
+    """A file the digest writes into the site itself: known to MkDocs (links to it are
+    checked) but never copied by it."""
+
+    def copy_file(self, dirty: bool = False) -> None:
+        pass
 
 
 class FragmentCache:

@@ -13,8 +13,9 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from .cite import BIB, RIS, bibtex, ris
 from .config import Project
-from .data import entries_json
+from .data import entries_csv, entries_json
 from .emit import Content, Lazy
 from .feeds import render_feeds
 from .group import related
@@ -67,7 +68,7 @@ def check_pages(project: Project) -> list[Problem]:
                 for key, value in node.pairs:
                     if key.text in PAGE_KEYS:
                         text_field(report, path, value, key.text, max_len=500)
-        check_markdown(report, path, body, body_line)
+        check_markdown(report, path, body, body_line, within_site=True)
     return report.problems
 
 
@@ -107,7 +108,7 @@ class Output:
 
     @functools.cached_property
     def entry_pages(self) -> dict[str, Planned]:
-        return entry_pages(self.digest, self.templates, self.keys, related_of(self.project, self.digest))
+        return entry_pages(self.project, self.digest, self.templates, self.keys, related_of(self.project, self.digest))
 
     @functools.cached_property
     def list_pages(self) -> dict[str, Planned]:
@@ -124,9 +125,15 @@ class Output:
         yield from render_feeds(self.project, self.digest, self.templates, self.keys, store)
 
     def data_files(self) -> Iterator[tuple[str, Content]]:
-        """entries.json (for the explore page) and the assets."""
+        """The data exports (entries.json, entries.csv), each entry's citation files, and
+        the assets."""
         pieces = Store(self.project.root, "entry-json", self.keys.salt)
         yield "entries.json", Lazy(f"{self.keys.everything}-json", lambda: self._entries_json(pieces))
+        yield "entries.csv", Lazy(f"{self.keys.everything}-csv", lambda: entries_csv(self.project, self.digest))
+        for entry in self.digest.entries:
+            key = self.keys.of((entry,))
+            yield f"{entry.url}{BIB}", Lazy(f"{key}-bib", functools.partial(bibtex, self.project, self.digest, entry))
+            yield f"{entry.url}{RIS}", Lazy(f"{key}-ris", functools.partial(ris, self.project, self.digest, entry))
         yield from asset_files().items()
 
     def _entries_json(self, pieces: Store) -> str:

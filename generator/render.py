@@ -25,7 +25,9 @@ from urllib.parse import quote
 
 from markupsafe import Markup
 
+from .cite import bibtex
 from .config import Project
+from .feeds import absolute
 from .group import (
     Month,
     Week,
@@ -41,6 +43,7 @@ from .group import (
 from .html import esc, month_name
 from .incremental import Keys
 from .model import Digest, Entry, Facet, Term
+from .schema import collection_page, news_article, script_json
 from .theme import FEED_FORMATS, KIND_LABELS, UP, TemplateError, Templates, week_label
 
 
@@ -71,6 +74,7 @@ class Planned:
     markdown: str = ""
     inputs: str = ""  # a hash of what `make` reads (see Keys); "" until entry_pages or list_pages sets it
     indexed: bool = False  # a search result (its front matter says so too, for the template)
+    lastmod: str = ""  # ISO day the page last changed: its newest entry's (the sitemap's lastmod)
 
     def page(self) -> Page:
         head, tail = self.make()
@@ -96,8 +100,11 @@ def front_matter(
     hide: Sequence[str] = (),
     feeds: tuple[str, str] | None = None,
     entry: bool = False,
+    article: dict[str, Any] | None = None,
 ) -> str:
     """YAML front matter for a generated page.
+
+    `article` is an entry's Open Graph article times and tags, for the <head>.
 
     `feeds` is (folder, title) of the page's own feeds, linked from its <head> by the
     template for autodiscovery (the site's feeds are linked from every page).
@@ -121,6 +128,8 @@ def front_matter(
         base, label = feeds
         links = [{"href": base + f.name, "type": f.type, "title": f"{label} ({f.label})"} for f in FEED_FORMATS]
         lines += f"feeds: {json.dumps(links, ensure_ascii=False)}\n"
+    if article:
+        lines += f"article: {json.dumps(article, ensure_ascii=False)}\n"
     return f"---\n{lines}---\n\n".replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
 
 
@@ -147,8 +156,8 @@ class Cards:
     card on seven pages or so. A card's links start at the root (theme.UP); each page
     puts in its own way up."""
 
-    def __init__(self, digest: Digest, templates: Templates) -> None:
-        self.digest, self.templates = digest, templates
+    def __init__(self, project: Project, digest: Digest, templates: Templates) -> None:
+        self.project, self.digest, self.templates = project, digest, templates
         self._cards: dict[str, str] = {}  # entry URL -> its card
 
     def render(self, name: str, page: str | None, **context: Any) -> str:
@@ -217,7 +226,8 @@ def paged(
         if keys is not None:
             reads = (*chunk, *first_reads) if number == 1 else chunk
             inputs = keys.of(reads, f"{number}/{len(chunks)}")
-        pages[source_path(page)] = Planned(front, make, inputs=inputs, indexed=result)
+        shown = (*chunk, *first_reads) if number == 1 else chunk
+        pages[source_path(page)] = Planned(front, make, inputs=inputs, indexed=result, lastmod=_lastmod(shown))
     return pages
 
 
@@ -255,14 +265,36 @@ WRITEUP = "\x01write-up\x01"
 
 def entry_page(cards: Cards, entry: Entry, others: Sequence[Entry] = (), inputs: str = "") -> Pages:
     hide = ["navigation"] if may_have_heading(entry.body) else ["navigation", "toc"]
-    front = front_matter(entry.title, entry.summary, indexed=True, hide=hide, entry=True)
-    planned = Planned(front, lambda: _entry_html(cards, entry, others), entry.body.strip("\n"), inputs, indexed=True)
+    digest = cards.digest
+    article = {
+        "published_time": entry.published.isoformat(),
+        "modified_time": (entry.updated or entry.date).isoformat(),
+        "tags": [digest.term(f.key, k).name for f in digest.facets for k in entry.terms_of(f.key)],
+    }
+    front = front_matter(entry.title, entry.summary, indexed=True, hide=hide, entry=True, article=article)
+    make = functools.partial(_entry_html, cards, entry, others)
+    planned = Planned(front, make, entry.body.strip("\n"), inputs, indexed=True, lastmod=_lastmod((entry,)))
     return {entry_path(entry): planned}
 
 
+def _lastmod(entries: Sequence[Entry]) -> str:
+    """The day the newest of `entries` last changed ("" for none)."""
+    return max(e.updated or e.date for e in entries).isoformat() if entries else ""
+
+
 def _entry_html(cards: Cards, entry: Entry, others: Sequence[Entry]) -> tuple[str, str]:
+    project = cards.project
     html = cards.render(
-        "entry.html", entry.url, entry=entry, facets=cards.terms(entry), related=others, writeup=Markup(WRITEUP)
+        "entry.html",
+        entry.url,
+        entry=entry,
+        facets=cards.terms(entry),
+        related=others,
+        writeup=Markup(WRITEUP),
+        site_name=project.site_name,
+        address=absolute(project, entry.url),
+        bibtex=Markup(esc(bibtex(project, cards.digest, entry)).replace("\n", "&#10;").replace("\t", "&#9;")),
+        jsonld=Markup(script_json(news_article(project, cards.digest, entry))),
     )
     head, marker, tail = html.partition(WRITEUP)
     if not marker:
@@ -292,6 +324,7 @@ def term_page(
         # Each year opens explore filtered to this term and that year.
         "explore": f"explore/?{quote(facet.singular)}={quote(term.key)}",
         "related": related,
+        "jsonld": Markup(script_json(collection_page(project, facet, term, len(entries)))),
     }
     label = f"{term.name}: {project.site_name}"
     return paged(
@@ -422,16 +455,18 @@ def _is_cjk(text: str) -> bool:
     return any("\u3400" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff" for ch in text)
 
 
-def _add(pages: Pages, planned: Pages, inputs: str) -> None:
-    pages.update({path: replace(page, inputs=page.inputs or inputs) for path, page in planned.items()})
+def _add(pages: Pages, planned: Pages, inputs: str, lastmod: str = "") -> None:
+    pages.update(
+        {path: replace(page, inputs=page.inputs or inputs, lastmod=page.lastmod or lastmod) for path, page in planned.items()}
+    )
 
 
 def entry_pages(
-    digest: Digest, templates: Templates, keys: Keys, related_entries: dict[str, tuple[Entry, ...]]
+    project: Project, digest: Digest, templates: Templates, keys: Keys, related_entries: dict[str, tuple[Entry, ...]]
 ) -> Pages:
     """One page per entry, with its related entries."""
     pages: Pages = {}
-    cards = Cards(digest, templates)
+    cards = Cards(project, digest, templates)
     for entry in digest.entries:
         others = related_entries[entry.url]
         pages.update(entry_page(cards, entry, others, keys.of((entry, *others))))
@@ -447,11 +482,12 @@ def list_pages(project: Project, digest: Digest, templates: Templates, keys: Key
     """Every other page: home, facets and terms, weeks, the archive, feeds, explore.
     None of them needs related entries."""
     pages: Pages = {}
-    cards = Cards(digest, templates)
+    cards = Cards(project, digest, templates)
     weeks = by_week(digest.entries)
-    _add(pages, home_page(project, cards, weeks), keys.everything)
+    newest = _lastmod(digest.entries)  # a page that lists them all changes with the newest
+    _add(pages, home_page(project, cards, weeks), keys.everything, newest)
     for facet in digest.facets:
-        _add(pages, facet_index(cards, facet), keys.everything)
+        _add(pages, facet_index(cards, facet), keys.everything, newest)
         lists = by_term(digest, facet.key)
         for term in digest.terms_of(facet.key):
             _add(pages, term_page(project, cards, facet, term, lists[term.key], keys), "")
@@ -460,9 +496,9 @@ def list_pages(project: Project, digest: Digest, templates: Templates, keys: Key
         # A week's page shows its entries and links the weeks on either side.
         around = "/".join(w.key for w in weeks[max(0, index - 1) : index + 2])
         path = source_path(week.url)
-        _add(pages, {path: weekly.pop(path)}, keys.of(week.entries, around))
-    _add(pages, weekly, keys.everything)  # the list of weeks
-    _add(pages, archive_pages(project, cards, by_month(digest.entries), keys), keys.everything)
-    _add(pages, feeds_page(project, cards), keys.everything)
-    _add(pages, explore_page(cards), keys.everything)
+        _add(pages, {path: weekly.pop(path)}, keys.of(week.entries, around), _lastmod(week.entries))
+    _add(pages, weekly, keys.everything, newest)  # the list of weeks
+    _add(pages, archive_pages(project, cards, by_month(digest.entries), keys), keys.everything, newest)
+    _add(pages, feeds_page(project, cards), keys.everything, newest)
+    _add(pages, explore_page(cards), keys.everything, newest)
     return pages

@@ -4,9 +4,8 @@ They ship in `generator/templates/digest/`. A site overrides one the way Materia
 templates are overridden: a file of the same name in `digest/` under the theme's
 `custom_dir` (`overrides/digest/card.html` replaces the shipped `digest/card.html`).
 
-Every value a template prints goes through `html.esc` (autoescape, plus braces, so a
-title can never reach a later template engine as syntax); a template marks nothing
-safe by itself. Links are relative: `url(target)` is the link from the page in hand to
+Every value a template prints is escaped (autoescape); a template marks nothing safe by
+itself, and Python marks safe only what it made safe (the JSON-LD, an entry's BibTeX). Links are relative: `url(target)` is the link from the page in hand to
 the site path `target`, so the site works on any base path and from a file copy.
 """
 
@@ -19,9 +18,8 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 import jinja2
-from markupsafe import Markup
 
-from .html import esc, long_date, month_name, rel
+from .html import MONTHS, long_date, month_name, rel
 
 PACKAGE = Path(__file__).parent / "templates"
 FOLDER = "digest"  # the templates' folder, in the package and in `custom_dir`
@@ -42,13 +40,6 @@ KIND_LABELS = {
 UP = "\x00"
 
 
-def _finalize(value: object) -> object:
-    """Every printed value: escaped by `esc` unless a template or macro made it."""
-    if value is None:
-        return ""
-    return value if hasattr(value, "__html__") else Markup(esc(value))
-
-
 def week_label(week: Any) -> str:
     return f"Week {week.key[-2:]}, {long_date(week.start)} to {long_date(week.end)}"
 
@@ -61,8 +52,7 @@ class Templates:
         folders = [str(self.custom_dir)] if self.custom_dir is not None else []
         self.env = jinja2.Environment(
             loader=jinja2.FileSystemLoader([*folders, str(PACKAGE)]),
-            autoescape=True,
-            finalize=_finalize,
+            autoescape=True,  # markupsafe's escape, in C
             undefined=jinja2.StrictUndefined,  # a misspelt name is an error, not a blank
             trim_blocks=True,
             lstrip_blocks=True,
@@ -70,6 +60,8 @@ class Templates:
         )
         self.env.filters.update(
             long_date=long_date, month_name=month_name, week_label=week_label,
+            month_day=lambda day: f"{MONTHS[day.month - 1]} {day.day}",
+            iso=lambda day: day.isoformat(),  # a filter: cheaper than a call in a template
             kind_label=lambda kind: KIND_LABELS.get(kind, kind),
         )
         self.env.globals["feed_formats"] = FEED_FORMATS

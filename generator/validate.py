@@ -289,10 +289,11 @@ def build_taxonomy(facets: tuple[Facet, ...], terms: dict[str, tuple[Term, ...]]
 # --- entries --------------------------------------------------------------------------
 
 
-def check_markdown(report: Report, path: str, body: str, first_line: int) -> None:
-    """Report raw HTML (MkDocs would pass it through), refused links and images."""
+def check_markdown(report: Report, path: str, body: str, first_line: int, *, within_site: bool = False) -> None:
+    """Report raw HTML (MkDocs would pass it through), refused links and images.
+    `within_site`: a hand-written page, which may link the site's own pages and files."""
     seen: set[tuple[int, str]] = set()
-    for offset, message in body_problems(body):
+    for offset, message in body_problems(body, within_site):
         line, col = position(body, offset, first_line)
         if (line, message) in seen:  # one problem of a kind per line, at its first spot
             continue

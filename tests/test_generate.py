@@ -78,7 +78,7 @@ def test_one_changed_entry_rewrites_only_the_pages_that_show_it(fixture_site: Pa
     entry = fixture_site / "content/entries/2026/un-ai-dialogue-opens.md"
     entry.write_text(entry.read_text(encoding="utf-8").replace("began a new dialogue", "opened a dialogue"), encoding="utf-8")
     stats_line = generate(fixture_site, out, capsys, monkeypatch)
-    assert stats_line.startswith("22 written")  # 6 pages, 15 feeds, entries.json
+    assert stats_line.startswith("24 written")  # 6 pages, 15 feeds, entries.json and .csv, citation.ris
     written = sorted(
         p.relative_to(out).as_posix() for p, stamp in before.items() if p.stat().st_mtime_ns != stamp and p.name != MANIFEST
     )
@@ -97,7 +97,7 @@ def test_one_changed_entry_rewrites_only_the_pages_that_show_it(fixture_site: Pa
         "weekly/2026-W17/index.md",
     ]
     feeds = sorted({p.rsplit("/", 1)[0] if "/" in p else "" for p in written if not p.endswith(".md")})
-    assert feeds == ["", "actors/china", "actors/united-nations", "topics/ai-diplomacy", "weekly"]
+    assert feeds == ["", "actors/china", "actors/united-nations", "entries/2026/un-ai-dialogue-opens", "topics/ai-diplomacy", "weekly"]
 
 
 def test_removed_entry_removes_its_page(fixture_site: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
@@ -109,7 +109,7 @@ def test_removed_entry_removes_its_page(fixture_site: Path, tmp_path: Path, caps
     line = generate(fixture_site, out, capsys, monkeypatch)
     assert not (out / "entries/2025/chip-rules-tightened.md").exists()
     assert not (out / "weekly/2026-W01/index.md").exists()
-    assert "5 removed" in line  # the entry, its week, its month, two last pages of lists
+    assert "7 removed" in line  # the entry, its citation files, its week, its month, two last pages of lists
     assert (out / "keep.txt").read_text() == "not ours"
 
 

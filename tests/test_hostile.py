@@ -569,7 +569,9 @@ def test_only_the_sites_own_scripts(hostile_site: Path) -> None:
         for script in soup_of(path).find_all("script"):
             where = path.relative_to(hostile_site)
             source = script.get("src")
-            if source:
+            if script.get("type") == "application/ld+json":
+                found += _data_block_problems(where, script)
+            elif source:
                 if not SCRIPT_SRC.match(source):
                     found.append(f"{where}: src={source}")
             else:
@@ -577,6 +579,20 @@ def test_only_the_sites_own_scripts(hostile_site: Path) -> None:
                 if not INLINE_SCRIPT.match(code.strip()) or "__pwned" in code or "7*7" in code or "alert(" in code:
                     found.append(f"{where}: inline {code[:80]!r}")
     assert found == []
+
+
+def _data_block_problems(where: Path, script: Any) -> list[str]:
+    """A JSON-LD block must be JSON and hold no "<" at all (none can end the element or
+    open a comment), nor a raw line separator."""
+    code = script.string or ""
+    problems = []
+    try:
+        json.loads(code)
+    except ValueError:
+        problems.append(f"{where}: JSON-LD that is not JSON")
+    if "<" in code or "\u2028" in code or "\u2029" in code:
+        problems.append(f"{where}: JSON-LD with a raw '<' or line separator")
+    return problems
 
 
 SCRIPT_SCHEME = re.compile(r"^\s*(?:javascript|data|vbscript)\s*:", re.IGNORECASE)
@@ -614,7 +630,7 @@ def test_no_element_from_a_payload(hostile_site: Path) -> None:
             found += [
                 f"{where}: <script> in the article"
                 for t in article.find_all("script")
-                if not SCRIPT_SRC.match(t.get("src", ""))
+                if not SCRIPT_SRC.match(t.get("src", "")) and t.get("type") != "application/ld+json"
             ]
     assert found == []
 
@@ -933,3 +949,37 @@ def test_no_payload_runs_in_a_browser(chromium: Any, hostile_site: Path) -> None
     assert seen.dialogs == []
     assert seen.page_errors == []
     assert seen.outside == []
+
+
+def test_structured_data_holds_every_field_as_text(hostile_site: Path) -> None:
+    """The JSON-LD of each entry parses back to its fields exactly, payloads included;
+    a script element's end, a comment's start and "@" keys in text stay text."""
+    for url, entry in PAYLOADS.entries.items():
+        (script,) = page_soup(hostile_site, url).find_all("script", type="application/ld+json")
+        data = json.loads(script.string)
+        assert data["@type"] == "NewsArticle", url
+        assert data["headline"] == entry["title"] and data["description"] == entry["summary"], url
+        assert [c["publisher"]["name"] for c in data["citation"]] == [s["publisher"] for s in entry["sources"]], url
+        assert [c["text"] for c in data.get("correction", [])] == entry["corrections"], url
+    breakout = [e for e in PAYLOADS.entries.values() if "</script>" in e["title"] and "<!--" in e["title"]]
+    assert breakout, "the corpus has a title that ends a script element and opens a comment"
+
+
+def test_json_ld_escapes_what_could_end_its_element() -> None:
+    from generator.schema import script_json
+
+    text = script_json({"a": "</script><!-- & \u2028 \u2029 <SCRIPT>"})
+    assert not set(text) & {"<", ">", "&", "\u2028", "\u2029"}
+    assert json.loads(text) == {"a": "</script><!-- & \u2028 \u2029 <SCRIPT>"}
+
+
+def test_citation_files_parse_back_with_payloads(hostile_site: Path) -> None:
+    import bibtexparser
+    import rispy
+
+    for url, entry in PAYLOADS.entries.items():
+        library = bibtexparser.parse_string((hostile_site / url / "citation.bib").read_text(encoding="utf-8"))
+        assert library.failed_blocks == [] and len(library.entries) == 1, url
+        assert set(library.entries[0].fields_dict) >= {"title", "author", "url", "date"}, url
+        (record,) = rispy.loads((hostile_site / url / "citation.ris").read_text(encoding="utf-8"))
+        assert record["title"] == entry["title"] and record["abstract"] == entry["summary"], url
