@@ -39,9 +39,20 @@ def require_chromium() -> str:
     return path
 
 
+# The fixture digest's site_url lies under /fixture/. Its 404 page links its assets from
+# there (MkDocs makes them absolute: the page is served at any missing address), so the
+# server answers that path too.
+SITE_PATH = "/fixture/"
+
+
 class _Quiet(http.server.SimpleHTTPRequestHandler):
     def log_message(self, format: str, *args: object) -> None:
         pass
+
+    def translate_path(self, path: str) -> str:
+        if path.startswith(SITE_PATH):
+            path = "/" + path[len(SITE_PATH) :]
+        return super().translate_path(path)
 
 
 @contextmanager

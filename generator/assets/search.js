@@ -74,11 +74,13 @@
 
   function option(data, index) {
     var meta = data.meta || {};
+    // The link is the option (an option holding a link would nest one control in another).
     var item = element("li", "digest-search__result");
-    item.id = "digest-search-result-" + index;
-    item.setAttribute("role", "option");
-    item.setAttribute("aria-selected", "false");
+    item.setAttribute("role", "none");
     var link = element("a", "digest-search__link");
+    link.id = "digest-search-result-" + index;
+    link.setAttribute("role", "option");
+    link.setAttribute("aria-selected", "false");
     link.href = data.url;
     link.tabIndex = -1;
     link.appendChild(element("span", "digest-search__name", meta.title || data.url));
@@ -93,7 +95,7 @@
   }
 
   function select(index) {
-    var items = list.children;
+    var items = list.querySelectorAll("[role=option]");
     if (active >= 0 && items[active]) items[active].setAttribute("aria-selected", "false");
     active = index;
     if (active >= 0 && items[active]) {
