@@ -381,3 +381,14 @@ def test_text_contrast_meets_wcag_aa(chromium: object, site_url: str, scheme: st
         assert low == {}
     finally:
         context.close()
+
+
+def test_cite_this_entry_has_a_copy_button(page: tuple[object, Watch], site_url: str) -> None:
+    """Material's copy button sits on the entry's BibTeX, and the block holds the record."""
+    tab, _ = page
+    tab.goto(site_url + SEED)  # type: ignore[attr-defined]
+    tab.click("details.digest-cite summary")  # type: ignore[attr-defined]
+    button = tab.locator("details.digest-cite .md-code__button[data-md-type=copy]")  # type: ignore[attr-defined]
+    assert button.count() == 1 and button.is_visible()
+    text = tab.inner_text("details.digest-cite pre code")  # type: ignore[attr-defined]
+    assert text.startswith("@misc{china-sought-anthropic-model-access-2026,\n\ttitle = {China sought access")
