@@ -159,11 +159,15 @@ class DigestPlugin(BasePlugin[DigestOptions]):  # type: ignore[no-untyped-call]
         return nav
 
     def on_page_markdown(self, markdown: str, *, page: MkDocsPage, config: MkDocsConfig, files: Files) -> str:
-        """Hand-written pages' titles and descriptions are escaped like generated ones."""
-        if self.output is None or page.file.src_uri not in self.output.pages:
+        """Hand-written pages' titles and descriptions are escaped like generated ones;
+        an entry's article times and tags join its meta (see render.Planned.article)."""
+        planned = self.output.pages.get(page.file.src_uri) if self.output else None
+        if planned is None:
             for key in ("title", "description"):
                 if isinstance(page.meta.get(key), str):
                     page.meta[key] = esc(page.meta[key])
+        elif planned.article:
+            page.meta["article"] = planned.article
         return markdown
 
     def on_page_content(self, html: str, *, page: MkDocsPage, config: MkDocsConfig, files: Files) -> str:
