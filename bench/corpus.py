@@ -38,6 +38,7 @@ theme:
   name: material
   custom_dir: {overrides}
   font: false
+  static_templates: [sitemap-pages.xml]
   features:
     - navigation.tabs
     - content.code.copy

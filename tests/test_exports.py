@@ -83,9 +83,18 @@ def test_term_pages_are_collection_pages(built_site: Path) -> None:
     assert soup(built_site, "").find("script", type="application/ld+json") is None
 
 
-def test_each_sitemap_entry_has_its_own_lastmod(built_site: Path) -> None:
+def test_the_sitemap_is_an_index_of_the_pages_sitemap(built_site: Path) -> None:
+    """Material fetches /sitemap.xml on every page: it stays a few hundred bytes."""
     ns = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9"}
     root = ET.fromstring((built_site / "sitemap.xml").read_bytes())
+    assert root.tag == "{http://www.sitemaps.org/schemas/sitemap/0.9}sitemapindex"
+    assert [s.findtext("s:loc", namespaces=ns) for s in root.findall("s:sitemap", ns)] == [SITE + "sitemap-pages.xml"]
+    assert (built_site / "sitemap.xml").stat().st_size < 400
+
+
+def test_each_sitemap_entry_has_its_own_lastmod(built_site: Path) -> None:
+    ns = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9"}
+    root = ET.fromstring((built_site / "sitemap-pages.xml").read_bytes())
     lastmod = {u.findtext("s:loc", namespaces=ns): u.findtext("s:lastmod", namespaces=ns) for u in root.findall("s:url", ns)}
     known = entries(built_site)
     for path, entry in known.items():
