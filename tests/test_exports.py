@@ -163,3 +163,21 @@ def test_cite_this_entry_shows_the_citation_and_its_bibtex(built_site: Path) -> 
     bibtex = cite.select_one("pre code").get_text()
     assert bibtex == (built_site / SEED / "citation.bib").read_text(encoding="utf-8")
     assert [a["href"] for a in cite.select(".digest-cite__files a")] == ["citation.bib", "citation.ris"]
+
+
+def test_a_hand_written_page_may_link_the_sites_files_but_not_nowhere_or_scripts(fixture_site: Path) -> None:
+    from support import assert_no_traceback, run
+
+    about = fixture_site / "content/pages/about.md"
+    text = about.read_text(encoding="utf-8")
+    about.write_text(text + "\nSee [the data](entries.csv) and [a script](javascript:alert(1)).\n", encoding="utf-8")
+    result = run(fixture_site, "build")
+    assert result.returncode == 1
+    assert_no_traceback(result)
+    assert "about.md:" in result.stdout and "link 'javascript:alert(1)' is not allowed" in result.stdout
+    about.write_text(text + "\nSee [nowhere](nowhere.csv).\n", encoding="utf-8")
+    result = run(fixture_site, "build")
+    assert result.returncode == 1
+    assert_no_traceback(result)
+    assert "nowhere.csv" in result.stderr + result.stdout
+    assert not (fixture_site / "site").exists()
