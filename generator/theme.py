@@ -5,8 +5,9 @@ templates are overridden: a file of the same name in `digest/` under the theme's
 `custom_dir` (`overrides/digest/card.html` replaces the shipped `digest/card.html`).
 
 Every value a template prints is escaped (autoescape); a template marks nothing safe by
-itself, and Python marks safe only what it made safe (the JSON-LD, an entry's BibTeX). Links are relative: `url(target)` is the link from the page in hand to
-the site path `target`, so the site works on any base path and from a file copy.
+itself, and Python marks safe only what it made safe (the JSON-LD, an entry's BibTeX).
+Links are relative: `url(target)` is the link from the page in hand to the site path
+`target`, so the site works on any base path and from a file copy.
 """
 
 from __future__ import annotations
