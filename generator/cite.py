@@ -57,7 +57,7 @@ def key(entry: Entry) -> str:
 def bibtex(project: Project, digest: Digest, entry: Entry) -> str:
     """The entry as a BibTeX `@misc` record, in the fields BibLaTeX reads for a web page."""
     latex = _latex
-    terms = [digest.term(f.key, k).name for f in digest.facets for k in entry.terms_of(f.key)]
+    terms = [term.name for _, term in digest.entry_terms(entry)]
     values = {
         "title": latex(entry.title),
         # Double braces: a group author, never split into first and last names.
@@ -91,7 +91,7 @@ def ris(project: Project, digest: Digest, entry: Entry) -> str:
         "date": entry.date.strftime("%Y/%m/%d/"),
         "urls": [absolute(project, entry.url)],
         "abstract": entry.summary,
-        "keywords": [digest.term(f.key, k).name for f in digest.facets for k in entry.terms_of(f.key)],
+        "keywords": [term.name for _, term in digest.entry_terms(entry)],
         "id": key(entry),
     }
     return str(rispy.dumps([record], implementation=_RisWriter))

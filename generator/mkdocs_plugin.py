@@ -6,17 +6,18 @@ MkDocs calls them, and none relies on another plugin's. The hand-off:
 
 1. `on_config`: the generator runs (or its output comes from `digest build`); a
    content error stops the build before MkDocs reads anything.
-2. `on_files`: feeds, JSON and assets go straight into the site, written by a forked
-   process during a build (see procs.py); each generated page becomes a virtual file
-   holding its front matter and its Markdown (an entry's write-up; nothing for a
-   listing page).
+2. `on_files`: feeds, data exports, citation files and assets go straight into the
+   site, written by a forked process during a build (see procs.py); each generated
+   page becomes a virtual file holding its front matter and its Markdown (an entry's
+   write-up; nothing for a listing page).
 3. MkDocs reads every page, then writes every page. As it reads one (`on_page_content`),
    its rendered write-up is sanitised, and a search result's whole content goes to
    Pagefind (a build feeds its service; the live preview keeps a search copy: see
-   index.py); the index is asked for once the last result is in.
+   index.py); the index is asked for once the last result is in. A search result's
+   own HTML, made for Pagefind, is kept (encoded) until the page is written.
 4. As it writes one (`on_page_context`), the page's own HTML is made from the digest's
-   templates and put around the write-up, and dropped once the page is written
-   (`on_post_page`): a large digest's pages are never all in memory.
+   templates (or taken from what was kept) and put around the write-up, and dropped
+   once the page is written (`on_post_page`): listing pages are never all in memory.
 5. `on_post_build`: the feeds' process and Pagefind are waited for.
 
 `on_serve` watches all of content/ for the live preview.
@@ -119,11 +120,11 @@ class DigestPlugin(BasePlugin[DigestOptions]):  # type: ignore[no-untyped-call]
     def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:
         assert self.output is not None and self.project is not None
         self.made = {}
-        # Feeds, JSON and assets go straight into the site (MkDocs has emptied it by
-        # now), one file at a time. A build writes them from a forked process, started
-        # before the pages are planned, while MkDocs renders on the other core (it uses
-        # one); the live preview runs a server thread, and a threaded process must not
-        # fork.
+        # Feeds, exports, citation files and assets go straight into the site (MkDocs
+        # has emptied it by now), one file at a time. A build writes them from a forked
+        # process, started before the pages are planned, while MkDocs renders on the
+        # other core (it uses one); the live preview runs a server thread, and a
+        # threaded process must not fork.
         site = Path(config.site_dir)
         if procs.can_fork():
             self.writer = procs.fork(_write_other, self.output, site)
@@ -173,7 +174,7 @@ class DigestPlugin(BasePlugin[DigestOptions]):  # type: ignore[no-untyped-call]
     def on_page_content(self, html: str, *, page: MkDocsPage, config: MkDocsConfig, files: Files) -> str:
         """A generated page's rendered Markdown (an entry's write-up), sanitised; a
         search result's whole content goes to Pagefind now, while MkDocs has every page
-        still to write (it makes the page's own HTML once more when it writes it)."""
+        still to write (its own HTML is kept for when MkDocs writes it)."""
         planned = self.output.pages.get(page.file.src_uri) if self.output else None
         if planned is None:
             return html

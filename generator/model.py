@@ -156,6 +156,10 @@ class Digest:
     def term(self, facet: str, key: str) -> Term:
         return self._index[(facet, key)]
 
+    def entry_terms(self, entry: Entry) -> list[tuple[Facet, Term]]:
+        """The entry's terms, facet by facet, each facet's in the entry's order."""
+        return [(f, self._index[(f.key, k)]) for f in self.facets for k in entry.terms_of(f.key)]
+
     def terms_of(self, facet: str) -> tuple[Term, ...]:
         for key, terms in self.terms:
             if key == facet:

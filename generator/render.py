@@ -268,7 +268,7 @@ def entry_page(cards: Cards, entry: Entry, others: Sequence[Entry] = (), inputs:
     article = {
         "published_time": entry.published.isoformat(),
         "modified_time": (entry.updated or entry.date).isoformat(),
-        "tags": [digest.term(f.key, k).name for f in digest.facets for k in entry.terms_of(f.key)],
+        "tags": [term.name for _, term in digest.entry_terms(entry)],
     }
     front = front_matter(entry.title, entry.summary, indexed=True, hide=hide, entry=True)
     make = functools.partial(_entry_html, cards, entry, others)

@@ -41,7 +41,7 @@ def _thing(project: Project, facet: Facet, term: Term) -> dict[str, Any]:
 
 def news_article(project: Project, digest: Digest, entry: Entry) -> dict[str, Any]:
     url = absolute(project, entry.url)
-    terms = [(f, digest.term(f.key, k)) for f in digest.facets for k in entry.terms_of(f.key)]
+    terms = digest.entry_terms(entry)
     data: dict[str, Any] = {
         "@context": CONTEXT,
         "@type": "NewsArticle",
