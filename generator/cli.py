@@ -12,55 +12,17 @@ import gc
 import os
 import sys
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TypeVar
 
-from .config import ConfigError, Project, find_root, load_project
+from .config import AS_OF_VARIABLE, ConfigError, Project, as_of_date, find_root, load_project
 from .load import load
 from .model import Problem
 from .read import find_entries
-from .text import printable
+from .report import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, github, report, summary
 
-EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
 T = TypeVar("T")
-
-
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}{'' if count == 1 else 's'}"
-
-
-def summary(problems: Sequence[Problem], checked: int) -> str:
-    errors = sum(p.severity == "error" for p in problems)
-    warnings = len(problems) - errors
-    if not problems:
-        return f"no problems in {_plural(checked, 'file')}"
-    files = len({p.path for p in problems})
-    return f"{_plural(errors, 'error')}, {_plural(warnings, 'warning')} in {_plural(files, 'file')}"
-
-
-def github(problem: Problem) -> str:
-    """A GitHub Actions workflow command, so the problem shows on the pull request's diff."""
-
-    def prop(value: str) -> str:
-        return value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A").replace(":", "%3A").replace(",", "%2C")
-
-    def data(value: str) -> str:
-        return printable(value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A"))
-
-    title = prop(problem.field or "digest")
-    return (
-        f"::{problem.severity} file={prop(problem.path)},line={problem.line},col={problem.col},"
-        f"title={title}::{data(problem.message)}"
-    )
-
-
-def report(problems: Sequence[Problem], checked: int, fmt: str, strict: bool) -> int:
-    shown = [Problem(p.path, p.line, p.col, p.field, p.message, "error") if strict else p for p in problems]
-    for problem in shown:
-        print(github(problem) if fmt == "github" else problem.format())
-    print(summary(shown, checked), file=sys.stderr if fmt == "github" else sys.stdout)
-    return EXIT_PROBLEMS if any(p.severity == "error" for p in shown) else EXIT_OK
 
 
 def _workers() -> int:
@@ -107,15 +69,17 @@ def _entry_paths(project: Project, paths: Sequence[str]) -> tuple[list[Path], li
                 problems.extend(stray)
         elif entries_dir in path.parents:
             files.append(path)
-    return files, problems, with_pages
+    # A file named and inside a folder named is checked once.
+    return list(dict.fromkeys(files)), problems, with_pages
 
 
 def cmd_check(args: argparse.Namespace) -> int:
     from .pipeline import check_pages
 
     project = _project()
-    today = dt.date.today()
+    today = as_of_date()  # $DIGEST_AS_OF, else today (UTC): what a build would publish
     workers = _workers()
+    changed = _listed(project, args.changed) if args.changed else None
     if args.paths:
         files, stray, with_pages = _entry_paths(project, args.paths)
         loaded = load(project, files, today=today, workers=workers, findings_only=True)
@@ -123,7 +87,29 @@ def cmd_check(args: argparse.Namespace) -> int:
     else:
         loaded = load(project, today=today, workers=workers, findings_only=True)
         problems = sorted([*loaded.problems, *check_pages(project)], key=Problem.sort_key)
-    return report(problems, loaded.files, args.format, args.strict)
+    named = _within(project, [name for name in args.paths if not Path(name).is_dir()])
+    return report(problems, loaded.files, args.format, args.strict, named=named, changed=changed, verbose=args.verbose)
+
+
+def _within(project: Project, names: Iterable[str]) -> set[str]:
+    """Paths as problems name them: relative to the project, with slashes. A path
+    outside the project names none of its files."""
+    found = set()
+    for name in names:
+        path = Path(os.path.normpath(Path(name).absolute()))
+        if path.is_relative_to(project.root):
+            found.add(path.relative_to(project.root).as_posix())
+    return found
+
+
+def _listed(project: Project, listing: str) -> set[str]:
+    """The files named in `listing`, one per line (`git diff --name-only`), as paths
+    relative to the project."""
+    try:
+        text = Path(listing).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as err:
+        raise ConfigError(f"--changed: cannot read {listing}: {err}") from None
+    return _within(project, [line for line in text.splitlines() if line.strip()])
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
@@ -132,9 +118,10 @@ def cmd_generate(args: argparse.Namespace) -> int:
     from .render import entry_path
 
     project = _project()
+    as_of = _as_of(args)
     timings: dict[str, float] = {}
     start = time.perf_counter()
-    output, loaded = generate(project, workers=_workers())
+    output, loaded = generate(project, workers=_workers(), as_of=as_of)
     timings["load"] = time.perf_counter() - start
     if output is None:
         return report(loaded.problems, loaded.files, "text", False)
@@ -183,14 +170,25 @@ def _check_first(project: Project) -> int | None:
     return None
 
 
+def _as_of(args: argparse.Namespace) -> dt.date:
+    """The publishing date: --as-of, else $DIGEST_AS_OF, else today. A date given on
+    the command line is handed on to the MkDocs plugin through the environment; without
+    one, a long live preview moves on to the next day at midnight (UTC)."""
+    as_of = as_of_date(args.as_of)
+    if args.as_of is not None:
+        os.environ[AS_OF_VARIABLE] = as_of.isoformat()
+    return as_of
+
+
 def cmd_build(args: argparse.Namespace) -> int:
     from .mkdocs_plugin import build_site
     from .pipeline import generate
 
     project = _project()
+    as_of = _as_of(args)
     # Loaded once, in parallel, before MkDocs starts: errors read as `digest check`
     # prints them, and the plugin builds from this output instead of loading again.
-    output, loaded = generate(project, workers=_workers())
+    output, loaded = generate(project, workers=_workers(), as_of=as_of)
     if output is None:
         return report(loaded.problems, loaded.files, "text", False)
     try:
@@ -206,6 +204,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from .mkdocs_plugin import serve_site
 
     project = _project()
+    _as_of(args)
     failed = _check_first(project)
     if failed is not None:
         return failed
@@ -221,6 +220,60 @@ def cmd_new(args: argparse.Namespace) -> int:
     from .new import new_entry
 
     return new_entry(_project(), args)
+
+
+def cmd_links(args: argparse.Namespace) -> int:
+    """Source URLs checked over HTTP; or, with --archive, archived copies looked up
+    (and with --write, added to the entries)."""
+    from .links import Settings, check_links, find_archives, markdown, scan
+
+    if args.write and not args.archive:
+        raise ConfigError("--write needs --archive")
+    project = _project()
+    files = _entry_paths(project, args.paths)[0] if args.paths else find_entries(project.entries_dir, project.root)[0]
+    settings = Settings(
+        timeout=args.timeout, deadline=args.deadline, concurrency=args.concurrency, delay=args.delay,
+        retries=args.retries, backoff=args.backoff, max_age=args.max_age,
+    )
+    scanned = scan(project, files)
+    if args.archive:
+        archived = find_archives(project, scanned, settings, args.archive_api, args.write)
+        notices, problems = archived.notices, archived.problems
+    else:
+        notices, problems = [], check_links(project, scanned, settings, dt.datetime.now(dt.UTC).date())
+    if args.format == "markdown":
+        title = "Archived copies" if args.archive else "Source links"
+        print(markdown(title, sorted([*notices, *problems], key=Problem.sort_key), summary(problems, len(files))))
+        return EXIT_PROBLEMS if any(p.severity == "error" for p in problems) else EXIT_OK
+    if not notices:
+        return report(problems, len(files), args.format, False)
+    for line in sorted([*notices, *problems], key=Problem.sort_key):  # what --archive found, among the problems
+        print(github(line) if args.format == "github" else line.format())
+    print(summary(problems, len(files)), file=sys.stderr if args.format == "github" else sys.stdout)
+    return EXIT_PROBLEMS if any(p.severity == "error" for p in problems) else EXIT_OK
+
+
+def _number(kind: type[float] | type[int], least: float) -> Callable[[str], float]:
+    """An argparse type: a number of `kind`, at least `least` (else a usage error)."""
+
+    def parse(text: str) -> float:
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+        if value < least:
+            raise argparse.ArgumentTypeError(f"must be at least {least:g}")
+        return value
+
+    return parse
+
+
+def _as_of_option(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--as-of",
+        metavar="YYYY-MM-DD",
+        help=f"publishing date: entries dated after it are not published (default: ${AS_OF_VARIABLE}, else today, UTC)",
+    )
 
 
 def parser() -> argparse.ArgumentParser:
@@ -242,20 +295,45 @@ def parser() -> argparse.ArgumentParser:
     check.add_argument("paths", nargs="*", help="entry files or folders (default: all of content/)")
     check.add_argument("--format", choices=("text", "github"), default="text")
     check.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    check.add_argument("--verbose", "-v", action="store_true", help="list every warning (else a kind seen 5 times or more is one line)")
+    check.add_argument(
+        "--changed",
+        metavar="LIST",
+        help="a file listing the files a change touches, one per line (git diff --name-only): only they are "
+        "annotated and listed in full; errors elsewhere still fail",
+    )
     check.set_defaults(func=cmd_check)
 
     gen = sub.add_parser("generate", help="write the generated pages to a folder")
     gen.add_argument("--out", required=True, metavar="DIR")
     gen.add_argument("--timings", action="store_true", help="print how long each stage took (to stderr)")
+    _as_of_option(gen)
     gen.set_defaults(func=cmd_generate)
 
     build = sub.add_parser("build", help="check, generate and build the site (strict)")
     build.add_argument("--site-dir", help="output folder (default: site/)")
+    _as_of_option(build)
     build.set_defaults(func=cmd_build)
 
     serve = sub.add_parser("serve", help="live preview")
     serve.add_argument("--dev-addr", default="127.0.0.1:8000", metavar="HOST:PORT")
+    _as_of_option(serve)
     serve.set_defaults(func=cmd_serve)
+
+    links = sub.add_parser("links", help="check source URLs over HTTP; find archived copies")
+    links.add_argument("paths", nargs="*", help="entry files or folders (default: all of content/)")
+    links.add_argument("--format", choices=("text", "github", "markdown"), default="text")
+    links.add_argument("--timeout", type=_number(float, 0.001), default=15.0, metavar="SECONDS", help="per request (default: 15)")
+    links.add_argument("--deadline", type=_number(float, 0.001), default=900.0, metavar="SECONDS", help="for the whole run (default: 900)")
+    links.add_argument("--max-age", type=_number(int, 0), default=7, metavar="DAYS", help="a URL found OK this many days ago is asked again (default: 7)")
+    links.add_argument("--concurrency", type=_number(int, 1), default=8, help="requests at once (default: 8)")
+    links.add_argument("--delay", type=_number(float, 0), default=1.0, metavar="SECONDS", help="between requests to one host (default: 1)")
+    links.add_argument("--retries", type=_number(int, 0), default=2, help="after a 429, a 5xx or a timeout (default: 2)")
+    links.add_argument("--backoff", type=_number(float, 0), default=1.0, metavar="SECONDS", help="first wait before a retry, doubled each time, unless Retry-After says (default: 1)")
+    links.add_argument("--archive", action="store_true", help="look up an archived copy of each source that has none")
+    links.add_argument("--archive-api", default="https://archive.org/wayback/available", metavar="URL", help="an availability API answering the Internet Archive's JSON")
+    links.add_argument("--write", action="store_true", help="with --archive: add `archived:` under each source's url line")
+    links.set_defaults(func=cmd_links)
     return main
 
 

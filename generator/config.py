@@ -7,7 +7,9 @@ regions) is a config entry and a YAML file, not new code.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -41,6 +43,25 @@ class Project:
     @property
     def entries_dir(self) -> Path:
         return self.content_dir / "entries"
+
+
+AS_OF_VARIABLE = "DIGEST_AS_OF"
+
+
+def as_of_date(given: str | None = None) -> dt.date:
+    """The publishing date: entries dated after it are not published yet. `--as-of`,
+    else $DIGEST_AS_OF, else today in UTC (one day for every machine, whatever its
+    zone). The only place the build reads the clock."""
+    source = "--as-of" if given is not None else AS_OF_VARIABLE
+    value = given if given is not None else os.environ.get(AS_OF_VARIABLE, "")
+    if given is None and not value:
+        return dt.datetime.now(dt.UTC).date()
+    try:
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+            raise ValueError(value)
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise ConfigError(f"{source}: {value!r} is not a date (YYYY-MM-DD)") from None
 
 
 class _TolerantLoader(yaml.SafeLoader):

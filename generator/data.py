@@ -35,7 +35,7 @@ def _entry(project: Project, digest: Digest, entry: Entry) -> dict[str, Any]:
     for facet in digest.facets:
         data[facet.key] = list(entry.terms_of(facet.key))
     data["sources"] = [
-        {k: v for k, v in (("publisher", s.publisher), ("title", s.title), ("url", s.url), ("date", s.date.isoformat() if s.date else None)) if v}
+        {k: v for k, v in (("publisher", s.publisher), ("title", s.title), ("url", s.url), ("date", s.date.isoformat() if s.date else None), ("archived", s.archived)) if v}
         for s in entry.sources
     ]
     if entry.corrections:
@@ -95,13 +95,13 @@ def _cell(value: str) -> str:
 
 
 def csv_columns(digest: Digest) -> list[str]:
-    return ["url", "date", "updated", "title", "summary", *(f.key for f in digest.facets), "source_publishers", "source_urls"]
+    return ["url", "date", "updated", "title", "summary", *(f.key for f in digest.facets), "source_publishers", "source_urls", "source_archived"]
 
 
 def entries_csv(project: Project, digest: Digest) -> str:
     """/entries.csv: a header, then one row per published entry, newest first. Terms are
-    given by name; `source_urls` has a line per source (empty for one without a URL),
-    beside its publisher's."""
+    given by name; `source_urls` and `source_archived` have a line per source (empty for
+    one without a URL or an archived copy), beside its publisher's."""
     out = io.StringIO()
     writer = csv.writer(out)  # RFC 4180: commas, double quotes, CRLF
     writer.writerow(csv_columns(digest))
@@ -116,6 +116,7 @@ def entries_csv(project: Project, digest: Digest) -> str:
             *terms,
             "\n".join(s.publisher for s in entry.sources),
             "\n".join(s.url or "" for s in entry.sources),
+            "\n".join(s.archived or "" for s in entry.sources),
         ]
         writer.writerow([_cell(value) for value in row])
     return out.getvalue()

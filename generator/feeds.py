@@ -300,7 +300,9 @@ def feed_plans(
         lists = by_term(digest, facet.key)
         for term in digest.terms_of(facet.key):
             plans.append(of_entries(term.url, f"{term.name}: {project.site_name}", term.description, term.url, lists[term.key]))
-    weeks = by_week(digest.entries)[:limit]
+    # Only issues whose week has ended: a reader (or a mail service) sends an item
+    # once, so a week's issue must not go out before all its entries are in.
+    weeks = [w for w in by_week(digest.entries, digest.as_of) if w.complete][:limit]
     weekly = (
         "weekly/",
         f"Weekly issues: {project.site_name}",

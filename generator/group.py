@@ -20,12 +20,15 @@ from .model import Digest, Entry, Term
 
 @dataclass(frozen=True, slots=True)
 class Week:
-    """An ISO week that has entries: `2026-W20`, its Monday and Sunday, its entries."""
+    """An ISO week that has entries: `2026-W20`, its Monday and Sunday, its entries, and
+    whether it has ended by the publishing date (if not, the issue is "so far" and no
+    feed sends it yet)."""
 
     key: str
     start: dt.date
     end: dt.date
     entries: tuple[Entry, ...]
+    complete: bool = True
 
     @property
     def url(self) -> str:
@@ -56,8 +59,9 @@ def terms_by_count(digest: Digest, facet: str) -> list[tuple[Term, int]]:
     return sorted(pairs, key=lambda pair: (-pair[1], pair[0].name.casefold(), pair[0].key))
 
 
-def by_week(entries: Sequence[Entry]) -> tuple[Week, ...]:
-    """ISO weeks that have entries, newest first."""
+def by_week(entries: Sequence[Entry], as_of: dt.date | None = None) -> tuple[Week, ...]:
+    """ISO weeks that have entries, newest first. A week is complete once its Sunday
+    is over: `as_of` is a later day (or there is no `as_of`)."""
     groups: dict[str, list[Entry]] = {}
     for entry in entries:
         groups.setdefault(entry.week, []).append(entry)
@@ -65,7 +69,8 @@ def by_week(entries: Sequence[Entry]) -> tuple[Week, ...]:
     for key, members in groups.items():
         year, week = key.split("-W")
         start = dt.date.fromisocalendar(int(year), int(week), 1)
-        weeks.append(Week(key, start, start + dt.timedelta(days=6), tuple(members)))
+        end = start + dt.timedelta(days=6)
+        weeks.append(Week(key, start, end, tuple(members), as_of is None or end < as_of))
     return tuple(sorted(weeks, key=lambda w: w.key, reverse=True))
 
 

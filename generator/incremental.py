@@ -66,6 +66,7 @@ class Checked:
     used: tuple[tuple[str, str], ...]  # (facet, term) the entry names
     urls: tuple[Url, ...]  # source URLs, for the shared-URL check
     dates: tuple[tuple[str, dt.date, int, int], ...] = ()  # the entry's date and where it is
+    titles: tuple[tuple[str, str, dt.date, int, int], ...] = ()  # (path, title, date, line, col): near-duplicates
 
 
 class Keys:
@@ -355,6 +356,7 @@ def decode(record: str, *, entry: bool = True) -> Checked:
         tuple((f, k) for f, k in data["used"]),
         tuple((u, p, line, col, name) for u, p, line, col, name in data["urls"]),
         tuple((p, dt.date.fromisoformat(d), line, col) for p, d, line, col in data["dates"]),
+        tuple((p, t, dt.date.fromisoformat(d), line, col) for p, t, d, line, col in data["titles"]),
     )
 
 

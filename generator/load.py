@@ -15,6 +15,7 @@ from pathlib import Path
 
 from . import procs
 from .config import Project
+from .duplicates import shared_sources, similar_titles
 from .incremental import CheckCache, Checked, encode, file_hash
 from .model import Digest, Entry, Problem, Term
 from .read import find_entries, read_capped, read_entry, read_unless_link, read_yaml_file, relative
@@ -52,13 +53,11 @@ def load_taxonomy(project: Project, report: Report) -> Taxonomy:
 
 
 def cross_checks(report: Report, taxonomy: Taxonomy, files: list[Path], root: Path, whole: bool) -> None:
-    """Checks that need every file at once: slugs equal but for case, shared source
-    URLs and (over the whole digest) terms no entry uses."""
-    by_url: dict[str, str] = {}
-    for link, path, line, col, name in sorted(report.urls, key=lambda u: (u[1], u[2])):
-        first = by_url.setdefault(link, path)
-        if first != path:
-            report.problems.append(Problem(path, line, col, name, f"{link} is already cited by {first}", "warning"))
+    """Checks that need every file at once: slugs equal but for case, near-duplicates
+    (a shared source URL, a near-identical title: generator/duplicates.py) and (over
+    the whole digest) terms no entry uses."""
+    report.problems += shared_sources(report.urls)
+    report.problems += similar_titles(report.titles)
     by_slug: dict[tuple[str, str], str] = {}
     for file in files:
         path = relative(file, root) if file.is_absolute() else file.as_posix()
@@ -85,7 +84,9 @@ def _check(file: Path, root: Path, taxonomy: Taxonomy) -> tuple[str | None, Chec
     raw, problems = read_entry(file, root, data)
     report.problems.extend(problems)
     entry = validate_entry(raw, taxonomy, report) if raw is not None else None
-    checked = Checked(entry, tuple(report.problems), tuple(sorted(report.used)), tuple(report.urls), tuple(report.dates))
+    checked = Checked(
+        entry, tuple(report.problems), tuple(sorted(report.used)), tuple(report.urls), tuple(report.dates), tuple(report.titles)
+    )
     return (file_hash(data) if data is not None else None), checked
 
 
@@ -156,6 +157,7 @@ def load(
     paths: Iterable[Path] | None = None,
     *,
     drafts: bool = False,
+    as_of: dt.date | None = None,
     today: dt.date | None = None,
     workers: int = 1,
     findings_only: bool = False,
@@ -166,8 +168,9 @@ def load(
     unchanged since an earlier run come from the check cache (generator/cache.py).
     With `findings_only` (`digest check`) the result has problems but no digest.
 
-    `today` enables the warning for entries dated in the future; the build passes
-    none, so its output never depends on the clock.
+    Entries dated after `as_of` are scheduled: left out like drafts, and kept (marked)
+    with `drafts`, for the live preview. `today` enables the warning for entries dated
+    in the future (`digest check`).
     """
     report = Report()
     taxonomy = load_taxonomy(project, report)
@@ -188,6 +191,7 @@ def load(
         report.problems += checked.problems
         report.used.update(checked.used)
         report.urls += checked.urls
+        report.titles += checked.titles
         if today is not None:
             report.problems += future_dates(checked.dates, today)
     cross_checks(report, taxonomy, files, project.root, whole=paths is None)
@@ -195,8 +199,8 @@ def load(
     count = len(files) + len(project.facets)
     if report.errors or findings_only:
         return Loaded(None, found, count)
-    published = [e for e in entries if drafts or not e.draft]
+    published = [e for e in entries if drafts or not (e.draft or (as_of is not None and e.date > as_of))]
     # Newest first; the slug breaks ties so the order never depends on the file system.
     published.sort(key=lambda e: (e.published, e.date, e.slug), reverse=True)
-    digest = Digest(tuple(published), project.facets, taxonomy.terms)
+    digest = Digest(tuple(published), project.facets, taxonomy.terms, as_of)
     return Loaded(digest, found, count, hashes)

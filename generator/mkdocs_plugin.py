@@ -47,7 +47,7 @@ from mkdocs.structure.pages import Page as MkDocsPage
 
 from . import procs
 from .bodies import sanitise_page
-from .config import Project, project_from
+from .config import ConfigError, Project, as_of_date, project_from
 from .emit import emit
 from .html import esc
 from .index import BUNDLE, COPY, Indexer, SearchIndexError, index_copy, keep_for_search, page_url, search_document
@@ -100,7 +100,11 @@ class DigestPlugin(BasePlugin[DigestOptions]):  # type: ignore[no-untyped-call]
         output = self.prepared if self.prepared is not None and self.prepared.project == self.project else None
         self.prepared = None
         if output is None:
-            output, loaded = generate(self.project, drafts=self.serving)
+            try:
+                as_of = as_of_date()  # $DIGEST_AS_OF (`digest serve --as-of` sets it) or today
+            except ConfigError as err:
+                raise Abort(f"digest: {err}") from None
+            output, loaded = generate(self.project, drafts=self.serving, as_of=as_of)
             for problem in loaded.problems:
                 (log.error if problem.severity == "error" else log.debug)(problem.format())
             if output is None:

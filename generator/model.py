@@ -58,6 +58,7 @@ class Source:
     title: str | None = None
     url: str | None = None
     date: dt.date | None = None
+    archived: str | None = None  # a snapshot of `url` (the Internet Archive's, say), for when it rots
 
 
 @pickled_by_fields
@@ -144,6 +145,10 @@ class Digest:
     entries: tuple[Entry, ...]
     facets: tuple[Facet, ...]
     terms: tuple[tuple[str, tuple[Term, ...]], ...]  # (facet key, terms in file order)
+    # The publishing date (config.as_of_date): entries dated after it are scheduled,
+    # shown only by the live preview; weeks not ended by it are issues in progress.
+    # None: no such date (every entry published, every week complete).
+    as_of: dt.date | None = None
     _index: dict[tuple[str, str], Term] = field(default_factory=dict, compare=False, repr=False)
     _lists: dict[str, dict[str, tuple[Entry, ...]]] = field(default_factory=dict, compare=False, repr=False)
     _keys: dict[str, dict[str, tuple[str, ...]]] = field(default_factory=dict, compare=False, repr=False)
@@ -152,6 +157,10 @@ class Digest:
         for facet_key, terms in self.terms:
             for term in terms:
                 self._index[(facet_key, term.key)] = term
+
+    def scheduled(self, entry: Entry) -> bool:
+        """Whether the entry is dated after the publishing date (shown only in preview)."""
+        return self.as_of is not None and entry.date > self.as_of
 
     def term(self, facet: str, key: str) -> Term:
         return self._index[(facet, key)]

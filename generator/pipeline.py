@@ -7,6 +7,7 @@ nor the feeds of a large digest are ever all in memory at once.
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import hashlib
 from collections.abc import Callable, Iterator
@@ -14,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .cite import BIB, RIS, bibtex, ris
-from .config import Project
+from .config import Project, as_of_date
 from .data import entries_csv, entries_json
 from .emit import Content, Lazy
 from .feeds import render_feeds
@@ -150,15 +151,19 @@ def _text_of(planned: Planned) -> Callable[[], str]:
     return lambda: planned.page().text
 
 
-def generate(project: Project, *, drafts: bool = False, workers: int = 1) -> tuple[Output | None, Loaded]:
+def generate(
+    project: Project, *, drafts: bool = False, workers: int = 1, as_of: dt.date | None = None
+) -> tuple[Output | None, Loaded]:
     """Validate everything; nothing when there is any error. The pages are planned
     when first asked for (Output.pages).
 
-    `drafts` includes draft entries (marked as such): the live preview does, so a
-    contributor can see a draft before publishing it; builds never do. `workers`
-    reads entries in that many processes (forked: never from a threaded process).
+    `drafts` includes draft and scheduled entries (marked as such): the live preview
+    does, so a contributor can see an entry before it is published; builds never do.
+    `as_of` is the publishing date (default: config.as_of_date, from $DIGEST_AS_OF or
+    today). `workers` reads entries in that many processes (forked: never from a
+    threaded process).
     """
-    loaded = load(project, drafts=drafts, workers=workers)
+    loaded = load(project, drafts=drafts, as_of=as_of or as_of_date(), workers=workers)
     templates = Templates(project.custom_dir)
     extra = check_pages(project) + template_problems(project, templates)
     if extra:

@@ -25,6 +25,7 @@ from urllib.parse import quote
 
 from markupsafe import Markup
 
+from . import charts
 from .cite import bibtex
 from .config import Project
 from .feeds import absolute
@@ -159,6 +160,11 @@ class Cards:
         self.project, self.digest, self.templates = project, digest, templates
         self._cards: dict[str, str] = {}  # entry URL -> its card
 
+    @functools.cached_property
+    def months(self) -> tuple[charts.YearMonth, ...]:
+        """The digest's months, first to last: the span of every chart."""
+        return charts.span(self.digest.entries)
+
     def render(self, name: str, page: str | None, **context: Any) -> str:
         return self.templates.render(name, page, digest=self.digest, **context)
 
@@ -203,10 +209,12 @@ def paged(
     feeds: tuple[str, str] | None = None,
     keys: Keys | None = None,
     first_reads: Sequence[Entry] = (),
+    first_extra: str = "",
 ) -> Pages:
     """A paginated list at `base`, `base/page/2/` ...: digest/list.html, or for the first
     page `first` (a template that extends it, and its context), made from `first_reads`
-    too. With `indexed`, the first page is a search result; no other page of a list is."""
+    too, and from what `first_extra` names (it goes into that page's key). With
+    `indexed`, the first page is a search result; no other page of a list is."""
     pages: Pages = {}
     chunks = paginate(entries, size)
 
@@ -224,7 +232,7 @@ def paged(
         inputs = ""
         if keys is not None:
             reads = (*chunk, *first_reads) if number == 1 else chunk
-            inputs = keys.of(reads, f"{number}/{len(chunks)}")
+            inputs = keys.of(reads, f"{number}/{len(chunks)}{first_extra if number == 1 else ''}")
         shown = (*chunk, *first_reads) if number == 1 else chunk
         pages[source_path(page)] = Planned(front, make, inputs=inputs, indexed=result, lastmod=_lastmod(shown))
     return pages
@@ -324,6 +332,7 @@ def term_page(
         "explore": f"explore/?{quote(facet.singular)}={quote(term.key)}",
         "related": related,
         "jsonld": Markup(script_json(collection_page(project, facet, term, len(entries)))),
+        "chart": charts.activity(f"{term.name}: entries per month", charts.counts(entries, cards.months, facet, term)),
     }
     label = f"{term.name}: {project.site_name}"
     return paged(
@@ -338,12 +347,18 @@ def term_page(
         feeds=(term.url, label),
         keys=keys,
         first_reads=entries,  # the introduction counts all of them
+        first_extra=f" {cards.months[:1]}{cards.months[-1:]}",  # its chart spans the digest's months
     )
 
 
 def facet_index(cards: Cards, facet: Facet) -> Pages:
     page = f"{facet.key}/"
-    body = cards.render("term_index.html", page, facet=facet, terms=terms_by_count(cards.digest, facet.key))
+    terms = terms_by_count(cards.digest, facet.key)
+    heatmap = None
+    if facet.key == _topic_facet(cards.digest):  # topics by month
+        shown = [term for term, count in terms if count]
+        heatmap = charts.heat_map(facet, shown, by_term(cards.digest, facet.key), cards.months)
+    body = cards.render("term_index.html", page, facet=facet, terms=terms, heatmap=heatmap)
     front = front_matter(facet.title, f"Every {facet.singular} in the digest.", hide=LIST_PAGE)
     return {source_path(page): Planned(front, _fixed(body))}
 
@@ -410,6 +425,7 @@ def home_page(project: Project, cards: Cards, weeks: Sequence[Week]) -> Pages:
         lede=lede(digest, weeks[0].entries) if weeks else None,
         cards=cards.list("", digest.entries[: project.home_entries]),
         glance=[(f, [p for p in terms_by_count(digest, f.key) if p[1]][:12]) for f in digest.facets],
+        activity=charts.activity("Entries per month", charts.counts(digest.entries, cards.months)),
     )
     return {"index.md": Planned(front_matter(project.site_name, project.site_description, hide=LIST_PAGE), _fixed(body))}
 
@@ -468,7 +484,9 @@ def entry_pages(
     cards = Cards(project, digest, templates)
     for entry in digest.entries:
         others = related_entries[entry.url]
-        pages.update(entry_page(cards, entry, others, keys.of((entry, *others))))
+        # A scheduled entry (live preview only) is marked until its day comes.
+        key = keys.of((entry, *others), "scheduled" if digest.scheduled(entry) else "")
+        pages.update(entry_page(cards, entry, others, key))
     return pages
 
 
@@ -482,9 +500,11 @@ def list_pages(project: Project, digest: Digest, templates: Templates, keys: Key
     None of them needs related entries."""
     pages: Pages = {}
     cards = Cards(project, digest, templates)
-    weeks = by_week(digest.entries)
+    weeks = by_week(digest.entries, digest.as_of)
     newest = _lastmod(digest.entries)  # a page that lists them all changes with the newest
-    _add(pages, home_page(project, cards, weeks), keys.everything, newest)
+    # The home page and the list of weeks also change when a week ends.
+    ongoing = keys.of(digest.entries, repr([w.key for w in weeks if not w.complete]))
+    _add(pages, home_page(project, cards, weeks), ongoing, newest)
     for facet in digest.facets:
         _add(pages, facet_index(cards, facet), keys.everything, newest)
         lists = by_term(digest, facet.key)
@@ -495,8 +515,8 @@ def list_pages(project: Project, digest: Digest, templates: Templates, keys: Key
         # A week's page shows its entries and links the weeks on either side.
         around = "/".join(w.key for w in weeks[max(0, index - 1) : index + 2])
         path = source_path(week.url)
-        _add(pages, {path: weekly.pop(path)}, keys.of(week.entries, around), _lastmod(week.entries))
-    _add(pages, weekly, keys.everything, newest)  # the list of weeks
+        _add(pages, {path: weekly.pop(path)}, keys.of(week.entries, f"{around} {week.complete}"), _lastmod(week.entries))
+    _add(pages, weekly, ongoing, newest)  # the list of weeks
     _add(pages, archive_pages(project, cards, by_month(digest.entries), keys), keys.everything, newest)
     _add(pages, feeds_page(project, cards), keys.everything, newest)
     _add(pages, explore_page(cards), keys.everything, newest)

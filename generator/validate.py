@@ -27,7 +27,7 @@ DATETIME = re.compile(
 SUMMARY_MAX = 500
 TITLE_MAX = 200
 ENTRY_KEYS = ("title", "date", "summary", "sources", "updated", "corrections", "draft")
-SOURCE_KEYS = ("publisher", "title", "url", "date")
+SOURCE_KEYS = ("publisher", "title", "url", "date", "archived")
 CORRECTION_KEYS = ("date", "text")
 TERM_KEYS = ("name", "description", "aliases", "kind", "country")
 
@@ -41,6 +41,7 @@ class Report:
     urls: list[tuple[str, str, int, int, str]] = field(default_factory=list)  # (url, path, line, col, field)
     places: dict[tuple[str, str], tuple[str, int, int]] = field(default_factory=dict)  # term -> file position
     dates: list[tuple[str, dt.date, int, int]] = field(default_factory=list)  # (path, entry date, line, col)
+    titles: list[tuple[str, str, dt.date, int, int]] = field(default_factory=list)  # (path, title, date, line, col)
 
     def add(self, path: str, node: YamlNode | None, name: str, message: str, severity: str = "error") -> None:
         line, col = (node.line, node.col) if node else (1, 1)
@@ -134,6 +135,14 @@ def _day(raw: str) -> tuple[dt.date, dt.datetime]:
 
 _URL_REFUSED = re.compile(r"[\s\"'<>\\`]")
 _HTTP_URL = re.compile(r"^https?://[^/?#]+", re.IGNORECASE)
+
+
+def url_problem(value: str) -> str | None:
+    """Why `value` is not a URL an entry may give (None when it is one): for URLs
+    that come from elsewhere (an archive's answer) before they go into an entry."""
+    if _URL_REFUSED.search(value):
+        return "a URL must not contain spaces, quotes or angle brackets"
+    return None if _HTTP_URL.match(value) else f"'{value}' is not an http(s) URL"
 
 
 def url(report: Report, path: str, node: YamlNode, name: str) -> str | None:
@@ -326,10 +335,13 @@ def _sources(report: Report, path: str, node: YamlNode) -> tuple[Source, ...]:
         if link is not None:
             report.urls.append((link, path, fields["url"].line, fields["url"].col, f"{name}.url"))
         when = date(report, path, fields["date"], f"{name}.date") if "date" in fields else None
+        archived = url(report, path, fields["archived"], f"{name}.archived") if "archived" in fields else None
+        if archived is not None:  # a snapshot of the source (`digest links --archive`), checked like its url
+            report.urls.append((archived, path, fields["archived"].line, fields["archived"].col, f"{name}.archived"))
         if "url" not in fields:
             report.add(path, item, f"{name}.url", "no URL: readers cannot follow this source", "warning")
         if publisher is not None:
-            found.append(Source(publisher, title, link, when[0] if when else None))
+            found.append(Source(publisher, title, link, when[0] if when else None, archived))
     return tuple(found)
 
 
@@ -376,7 +388,7 @@ def _terms(report: Report, path: str, node: YamlNode, facet: Facet, taxonomy: Ta
 def future_dates(dates: Sequence[tuple[str, dt.date, int, int]], today: dt.date) -> list[Problem]:
     """A warning for each entry dated after `today`."""
     return [
-        Problem(path, line, col, "date", f"{day} is in the future (today is {today})", "warning")
+        Problem(path, line, col, "date", f"{day} is in the future (today is {today}): the entry is published on that day", "warning")
         for path, day, line, col in dates
         if day > today
     ]
@@ -416,6 +428,8 @@ def validate_entry(raw: RawFile, taxonomy: Taxonomy, report: Report) -> Entry | 
         report.add(path, fields["date"], "date", f"the entry is dated {when[0].year} but filed under {parts[-2]}/; move it to entries/{when[0].year}/")
     if when:
         report.dates.append((path, when[0], fields["date"].line, fields["date"].col))
+        if title:
+            report.titles.append((path, title, when[0], fields["title"].line, fields["title"].col))
     updated = None
     if get("updated"):
         stamp = date(report, path, fields["updated"], "updated")

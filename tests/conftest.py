@@ -16,6 +16,18 @@ os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
 os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="digest-test-cache-")
 
 
+@pytest.fixture(autouse=True)
+def _as_of_restored() -> Iterator[None]:
+    """`digest build --as-of` hands its date to MkDocs through $DIGEST_AS_OF: no test's
+    date may reach the next test."""
+    before = os.environ.get("DIGEST_AS_OF")
+    yield
+    if before is None:
+        os.environ.pop("DIGEST_AS_OF", None)
+    else:
+        os.environ["DIGEST_AS_OF"] = before
+
+
 @pytest.fixture
 def fixture_site(tmp_path: Path) -> Path:
     """A fresh, writable copy of tests/fixtures/site."""

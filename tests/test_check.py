@@ -88,7 +88,7 @@ def test_summary_counts_errors_warnings_and_files_with_problems(fixture_site: Pa
     result = run_check(fixture_site, *paths)
     lines = result.stdout.splitlines()
     assert all(PROBLEM.match(line) for line in lines[:-1])
-    assert lines[-1] == "9 errors, 2 warnings in 2 files"
+    assert lines[-1] == "9 errors, 3 warnings in 3 files"  # one: valid-minimal's title repeats source-no-url's
     assert SUMMARY.match(lines[-1])
     assert result.returncode == 1
 
@@ -125,7 +125,9 @@ def test_a_folder_argument_checks_the_entries_in_it(fixture_site: Path) -> None:
     assert lines[:-1] == [
         f"{ENTRY_DIR}/actor-unknown-did-you-mean.md:5:17: error: actors: unknown actor 'chna' "
         "(did you mean 'china'?); terms are listed in content/actors.yml",
-        # Checked together, the two files cite the same source URL.
+        # Checked together, the two files have the same title and cite the same source URL.
+        f"{ENTRY_DIR}/valid-minimal.md:2:8: warning: title: near-identical to the title of "
+        f"{ENTRY_DIR}/actor-unknown-did-you-mean.md (100% alike, 0 days apart): 'A valid entry'; the same story twice?",
         f"{ENTRY_DIR}/valid-minimal.md:9:10: warning: sources[0].url: https://example.org/story "
         f"is already cited by {ENTRY_DIR}/actor-unknown-did-you-mean.md",
     ]
@@ -142,10 +144,13 @@ def test_github_format(fixture_site: Path) -> None:
     assert result.stdout.splitlines() == [
         f"::error file={ENTRY_DIR}/actor-unknown-did-you-mean.md,line=5,col=17,title=actors::"
         "unknown actor 'chna' (did you mean 'china'?); terms are listed in content/actors.yml",
+        # A percent sign is escaped, as GitHub asks.
+        f"::warning file={ENTRY_DIR}/source-no-url.md,line=2,col=8,title=title::near-identical to the title of "
+        f"{ENTRY_DIR}/actor-unknown-did-you-mean.md (100%25 alike, 0 days apart): 'A valid entry'; the same story twice?",
         f"::warning file={ENTRY_DIR}/source-no-url.md,line=8,col=5,title=sources[0].url::{NO_URL}",
     ]
     # The summary is for the log; only workflow commands go to stdout.
-    assert result.stderr.strip().splitlines()[-1] == "1 error, 1 warning in 2 files"
+    assert result.stderr.strip().splitlines()[-1] == "1 error, 2 warnings in 2 files"
     assert result.returncode == 1
 
 
@@ -250,3 +255,51 @@ def test_check_stops_quietly_when_its_reader_goes_away(fixture_site: Path) -> No
     stderr = process.stderr.read().decode()
     assert process.wait(timeout=300) == 141
     assert "Traceback" not in stderr and "BrokenPipe" not in stderr, stderr
+
+
+# --- warnings of one kind fold into one line -------------------------------------------------
+
+STORIES = ["Chip rules widened", "Summit opens in Beijing", "Lab refuses model access", "Cloud curbs proposed", "Visa rules for researchers", "Talks on AI safety resume"]
+
+
+def _no_url_entries(project: Path, count: int) -> list[str]:
+    """`count` entries each citing a source without a URL (a warning), titles distinct."""
+    only_entries(project)
+    seed = (CHECK_DIR / "source-no-url.md").read_text(encoding="utf-8")
+    paths = []
+    for n, title in enumerate(STORIES[:count]):
+        path = f"{ENTRY_DIR}/story-{n}.md"
+        (project / path).write_text(seed.replace("title: A valid entry", f"title: {title}"), encoding="utf-8")
+        paths.append(path)
+    return paths
+
+
+def test_many_warnings_of_one_kind_fold_into_one_line(fixture_site: Path) -> None:
+    _no_url_entries(fixture_site, 5)
+    result = run_check(fixture_site, ENTRY_DIR)  # a folder: its files are not named one by one
+    assert result.stdout.splitlines() == [
+        f"warning: sources[].url: {NO_URL} (5 times in 5 files; `digest check --verbose` lists them)",
+        "0 errors, 5 warnings in 5 files",
+    ]
+    assert result.returncode == 0
+    verbose = run_check(fixture_site, "--verbose", ENTRY_DIR).stdout.splitlines()
+    assert verbose[:-1] == [f"{ENTRY_DIR}/story-{n}.md:8:5: warning: sources[0].url: {NO_URL}" for n in range(5)]
+
+
+def test_fewer_than_five_are_listed(fixture_site: Path) -> None:
+    _no_url_entries(fixture_site, 4)
+    assert len(run_check(fixture_site, ENTRY_DIR).stdout.splitlines()) == 5
+
+
+def test_a_named_file_and_every_error_are_listed_in_full(fixture_site: Path) -> None:
+    paths = _no_url_entries(fixture_site, 6)
+    broken = fixture_site / paths[5]
+    broken.write_text(broken.read_text(encoding="utf-8").replace("date: 2026-05-12\nsummary", "date: 2026-05-32\nsummary"), encoding="utf-8")
+    result = run_check(fixture_site, ENTRY_DIR, paths[0])  # a folder and one file of it named
+    assert result.stdout.splitlines() == [
+        f"{ENTRY_DIR}/story-0.md:8:5: warning: sources[0].url: {NO_URL}",
+        f"{ENTRY_DIR}/story-5.md:3:7: error: date: '2026-05-32' is not a real calendar date",
+        f"warning: sources[].url: {NO_URL} (5 times in 5 files; `digest check --verbose` lists them)",
+        "1 error, 6 warnings in 6 files",
+    ]
+    assert result.returncode == 1

@@ -60,11 +60,15 @@ def test_future_date_is_a_warning(fixture_site: Path, capsys: pytest.CaptureFixt
     future.parent.mkdir()
     future.write_text(entry.read_text(encoding="utf-8").replace("date: 2026-04-20", "date: 2099-04-20"), encoding="utf-8")
     entry.unlink()
+    monkeypatch.setenv("DIGEST_AS_OF", "2099-04-19")  # "today", for the check as for a build
     code, lines = check(fixture_site, capsys, monkeypatch, "content/entries/2099/un-ai-dialogue-opens.md")
     assert [line for line in lines if "future" in line] == [
-        f"content/entries/2099/un-ai-dialogue-opens.md:3:7: warning: date: 2099-04-20 is in the future (today is {__import__('datetime').date.today()})"
+        "content/entries/2099/un-ai-dialogue-opens.md:3:7: warning: date: 2099-04-20 is in the future (today is 2099-04-19): the entry is published on that day"
     ]
     assert code == 0
+    monkeypatch.setenv("DIGEST_AS_OF", "2099-04-20")
+    code, lines = check(fixture_site, capsys, monkeypatch, "content/entries/2099/un-ai-dialogue-opens.md")
+    assert not [line for line in lines if "future" in line]
 
 
 def test_slugs_differing_only_by_case(fixture_site: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
