@@ -63,3 +63,21 @@ def site_url(built_site: Path) -> Iterator[str]:
 
     with serve(built_site) as url:
         yield url
+
+
+@pytest.fixture
+def page(chromium: object) -> Iterator[tuple[object, object]]:
+    """A fresh 1280x900 tab and what it saw (browser.Watch). Every test using it: no
+    console error, no script error, no dialog, nothing fetched from another host."""
+    from browser import watch
+
+    context = chromium.new_context(viewport={"width": 1280, "height": 900})  # type: ignore[attr-defined]
+    tab = context.new_page()
+    seen = watch(tab)
+    yield tab, seen
+    context.close()
+    assert seen.failed == []
+    assert seen.console_errors == []
+    assert seen.page_errors == []
+    assert seen.dialogs == []
+    assert seen.outside == []

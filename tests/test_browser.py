@@ -3,7 +3,6 @@ on the built fixture digest served on 127.0.0.1."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -11,21 +10,6 @@ from browser import Watch, watch
 
 PHONE = {"width": 390, "height": 844}
 SEED = "entries/2026/china-sought-anthropic-model-access/"
-
-
-@pytest.fixture
-def page(chromium: object) -> Iterator[tuple[object, Watch]]:
-    context = chromium.new_context(viewport={"width": 1280, "height": 900})  # type: ignore[attr-defined]
-    tab = context.new_page()
-    seen = watch(tab)
-    yield tab, seen
-    context.close()
-    # Every test: no console error, no script error, no dialog, nothing fetched elsewhere.
-    assert seen.failed == []
-    assert seen.console_errors == []
-    assert seen.page_errors == []
-    assert seen.dialogs == []
-    assert seen.outside == []
 
 
 def results(tab: object) -> list[str]:

@@ -7,12 +7,11 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from browser import Watch, watch
+from browser import Watch
 from bs4 import BeautifulSoup
 
 from generator import charts
@@ -200,16 +199,6 @@ def test_golden_chart(
 # --- in a browser -------------------------------------------------------------------------
 
 
-@pytest.fixture
-def tab(chromium: object) -> Iterator[tuple[object, Watch]]:
-    context = chromium.new_context(viewport={"width": 1280, "height": 900})  # type: ignore[attr-defined]
-    page = context.new_page()
-    seen = watch(page)
-    yield page, seen
-    context.close()
-    assert seen.failed == [] and seen.console_errors == [] and seen.page_errors == [] and seen.outside == []
-
-
 def shown(tab: object) -> list[str]:
     """Explore's result titles, once it has counted them all in (Show more followed)."""
     tab.wait_for_function("document.getElementById('explore-count').textContent.indexOf('match') !== -1")  # type: ignore[attr-defined]
@@ -233,45 +222,45 @@ def expected(digest: Digest, year: int, month: int, facet: str | None = None, ke
     ],
 )
 def test_a_bar_opens_its_months_entries_in_explore(
-    tab: tuple[object, Watch], site_url: str, path: str, label: str, facet: str | None, key: str | None, month: tuple[int, int]
+    page: tuple[object, Watch], site_url: str, path: str, label: str, facet: str | None, key: str | None, month: tuple[int, int]
 ) -> None:
     """The bar is a link named by its month and count (as a screen reader hears it);
     clicked, explore shows exactly that term's entries of that month."""
-    page, _ = tab
+    tab, _ = page
     digest = fixture_digest()
-    page.goto(site_url + path)  # type: ignore[attr-defined]
-    bar = page.get_by_role("link", name=label, exact=True)  # type: ignore[attr-defined]
+    tab.goto(site_url + path)  # type: ignore[attr-defined]
+    bar = tab.get_by_role("link", name=label, exact=True)  # type: ignore[attr-defined]
     assert bar.count() == 1
     bar.click()
-    page.wait_for_url("**/explore/?*")  # type: ignore[attr-defined]
+    tab.wait_for_url("**/explore/?*")  # type: ignore[attr-defined]
     year, number = month
     last = {2: 28, 4: 30, 6: 30, 9: 30, 11: 30}.get(number, 31)
     wanted = {"from": [f"{year}-{number:02d}-01"], "to": [f"{year}-{number:02d}-{last}"]}
     if facet is not None:
         wanted[facet[:-1]] = [str(key)]
-    assert parse_qs(urlsplit(page.url).query) == wanted  # type: ignore[attr-defined]
-    titles = shown(page)
+    assert parse_qs(urlsplit(tab.url).query) == wanted  # type: ignore[attr-defined]
+    titles = shown(tab)
     assert titles == expected(digest, year, number, facet, key)
     assert len(titles) == int(label.split(": ")[1].split()[0])
 
 
-def test_a_heat_map_cell_opens_its_entries_in_explore(tab: tuple[object, Watch], site_url: str) -> None:
-    page, _ = tab
-    page.goto(site_url + "topics/")  # type: ignore[attr-defined]
-    page.get_by_role("link", name="US-China rivalry, May 2026: 2 entries", exact=True).click()  # type: ignore[attr-defined]
-    page.wait_for_url("**/explore/?topic=us-china-rivalry&from=2026-05-01&to=2026-05-31")  # type: ignore[attr-defined]
-    assert shown(page) == expected(fixture_digest(), 2026, 5, "topics", "us-china-rivalry")
+def test_a_heat_map_cell_opens_its_entries_in_explore(page: tuple[object, Watch], site_url: str) -> None:
+    tab, _ = page
+    tab.goto(site_url + "topics/")  # type: ignore[attr-defined]
+    tab.get_by_role("link", name="US-China rivalry, May 2026: 2 entries", exact=True).click()  # type: ignore[attr-defined]
+    tab.wait_for_url("**/explore/?topic=us-china-rivalry&from=2026-05-01&to=2026-05-31")  # type: ignore[attr-defined]
+    assert shown(tab) == expected(fixture_digest(), 2026, 5, "topics", "us-china-rivalry")
 
 
-def test_the_bars_are_reached_by_keyboard(tab: tuple[object, Watch], site_url: str) -> None:
-    page, _ = tab
-    page.goto(site_url + "actors/china/")  # type: ignore[attr-defined]
-    page.focus("figure.digest-chart svg a")  # type: ignore[attr-defined]
-    assert page.evaluate("document.activeElement.getAttribute('aria-label')") == "December 2025: 1 entry"  # type: ignore[attr-defined]
-    page.keyboard.press("Tab")  # type: ignore[attr-defined]
-    assert page.evaluate("document.activeElement.getAttribute('aria-label')") == "April 2026: 1 entry"  # type: ignore[attr-defined]
-    page.keyboard.press("Enter")  # type: ignore[attr-defined]
-    page.wait_for_url("**/explore/?actor=china&from=2026-04-01&to=2026-04-30")  # type: ignore[attr-defined]
+def test_the_bars_are_reached_by_keyboard(page: tuple[object, Watch], site_url: str) -> None:
+    tab, _ = page
+    tab.goto(site_url + "actors/china/")  # type: ignore[attr-defined]
+    tab.focus("figure.digest-chart svg a")  # type: ignore[attr-defined]
+    assert tab.evaluate("document.activeElement.getAttribute('aria-label')") == "December 2025: 1 entry"  # type: ignore[attr-defined]
+    tab.keyboard.press("Tab")  # type: ignore[attr-defined]
+    assert tab.evaluate("document.activeElement.getAttribute('aria-label')") == "April 2026: 1 entry"  # type: ignore[attr-defined]
+    tab.keyboard.press("Enter")  # type: ignore[attr-defined]
+    tab.wait_for_url("**/explore/?actor=china&from=2026-04-01&to=2026-04-30")  # type: ignore[attr-defined]
 
 
 @pytest.mark.parametrize("path", ["", "actors/china/", "topics/"])
@@ -280,18 +269,18 @@ def test_charts_fit_a_phone(chromium: object, site_url: str, path: str) -> None:
     it, and the heat map scrolls inside its own box."""
     context = chromium.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)  # type: ignore[attr-defined]
     try:
-        page = context.new_page()
-        page.goto(site_url + path)
-        page.wait_for_load_state("networkidle")
-        assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
+        tab = context.new_page()
+        tab.goto(site_url + path)
+        tab.wait_for_load_state("networkidle")
+        assert tab.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
         if path == "topics/":
-            box = page.eval_on_selector(".digest-heatmap__scroll", "e => [e.scrollWidth, e.clientWidth]")
+            box = tab.eval_on_selector(".digest-heatmap__scroll", "e => [e.scrollWidth, e.clientWidth]")
             assert box[1] <= 390
         else:
-            plot = page.eval_on_selector("figure.digest-chart svg", "e => e.getBoundingClientRect().toJSON()")
+            plot = tab.eval_on_selector("figure.digest-chart svg", "e => e.getBoundingClientRect().toJSON()")
             assert 300 <= plot["width"] <= 390
             # Every axis label is inside the chart's width.
-            outside = page.eval_on_selector_all(
+            outside = tab.eval_on_selector_all(
                 "figure.digest-chart svg text",
                 "(els, w) => els.filter(t => { const r = t.getBoundingClientRect(); return r.left < -1 || r.right > w + 1; }).length",
                 390,
