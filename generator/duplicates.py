@@ -46,7 +46,7 @@ def normal_url(url: str) -> str:
     if found is None:
         return url
     host, path, query = found.groups()
-    host = host.lower().removesuffix(":80").removesuffix(":443").removeprefix("www.")
+    host = host.lower().removesuffix(":80").removesuffix(":443")
     if query:
         query = urlencode([(k, v) for k, v in parse_qsl(query, keep_blank_values=True) if not TRACKING.match(k)])
     return f"{host}{path.rstrip('/')}{'?' + query if query else ''}"
