@@ -225,7 +225,8 @@ def cmd_new(args: argparse.Namespace) -> int:
 def cmd_links(args: argparse.Namespace) -> int:
     """Source URLs checked over HTTP; or, with --archive, archived copies looked up
     (and with --write, added to the entries)."""
-    from .links import Settings, check_links, find_archives, markdown, scan
+    from .archive import ARCHIVE_API, find_archives
+    from .links import Settings, check_links, markdown, scan
 
     if args.write and not args.archive:
         raise ConfigError("--write needs --archive")
@@ -237,7 +238,7 @@ def cmd_links(args: argparse.Namespace) -> int:
     )
     scanned = scan(project, files)
     if args.archive:
-        archived = find_archives(project, scanned, settings, args.archive_api, args.write)
+        archived = find_archives(project, scanned, settings, args.archive_api or ARCHIVE_API, args.write)
         notices, problems = archived.notices, archived.problems
     else:
         notices, problems = [], check_links(project, scanned, settings, dt.datetime.now(dt.UTC).date())
@@ -331,7 +332,9 @@ def parser() -> argparse.ArgumentParser:
     links.add_argument("--retries", type=_number(int, 0), default=2, help="after a 429, a 5xx or a timeout (default: 2)")
     links.add_argument("--backoff", type=_number(float, 0), default=1.0, metavar="SECONDS", help="first wait before a retry, doubled each time, unless Retry-After says (default: 1)")
     links.add_argument("--archive", action="store_true", help="look up an archived copy of each source that has none")
-    links.add_argument("--archive-api", default="https://archive.org/wayback/available", metavar="URL", help="an availability API answering the Internet Archive's JSON")
+    links.add_argument(
+        "--archive-api", metavar="URL", help="an availability API answering the Internet Archive's JSON (default: the Internet Archive's)"
+    )
     links.add_argument("--write", action="store_true", help="with --archive: add `archived:` under each source's url line")
     links.set_defaults(func=cmd_links)
     return main

@@ -1,11 +1,10 @@
-"""`digest links`: source URLs (and archived copies) checked over HTTP, and archived
-copies found for sources that have none.
+"""`digest links`: source URLs (and archived copies) checked over HTTP. The client,
+its limits, retries and deadline serve archive.py's lookups too.
 
 Kept apart from `digest check`: it needs the network, takes minutes and its answers
 change from day to day, so the check, the build and the tests never depend on it. URLs
 and their positions come from the validator (Report.urls); what it finds is printed as
-`digest check` prints problems. Only `--archive --write` changes a file: it inserts one
-line per source and keeps every other byte.
+`digest check` prints problems.
 """
 
 from __future__ import annotations
@@ -16,7 +15,6 @@ import datetime as dt
 import email.utils
 import json
 import os
-import re
 import socket
 import ssl
 from collections.abc import Callable, Coroutine, Sequence
@@ -31,10 +29,9 @@ from .config import Project
 from .incremental import cache_file
 from .load import load_taxonomy
 from .model import Problem
-from .read import RawFile, YamlNode, read_entry, relative
-from .validate import Report, url_problem, validate_entry
+from .read import RawFile, read_entry, relative
+from .validate import Report, validate_entry
 
-ARCHIVE_API = "https://archive.org/wayback/available"
 USER_AGENT = "digest-links/0.1 (a news digest checking its source links)"
 RETRY_AFTER_CAP = 60.0  # seconds: a server asking for longer is not waited for longer
 PERMANENT = (301, 308)
@@ -219,16 +216,16 @@ def retry_after(value: str | None, now: dt.datetime) -> float | None:
     return max(0.0, (when - now).total_seconds())
 
 
-def _retryable(status: int) -> bool:
+def retryable(status: int) -> bool:
     return status == 429 or status >= 500
 
 
-def _wait(settings: Settings, attempt: int, response: httpx.Response | None) -> float:
+def retry_wait(settings: Settings, attempt: int, response: httpx.Response | None) -> float:
     asked = retry_after(response.headers.get("retry-after"), dt.datetime.now(dt.UTC)) if response is not None else None
     return min(asked if asked is not None else settings.backoff * 2 ** (attempt - 1), RETRY_AFTER_CAP)
 
 
-def _cause(err: BaseException) -> str:
+def cause(err: BaseException) -> str:
     """Why a connection failed, in a reader's words: DNS, refused, TLS or as httpx says."""
     seen: BaseException | None = err
     while seen is not None:
@@ -244,7 +241,7 @@ def _cause(err: BaseException) -> str:
     return str(err) or type(err).__name__
 
 
-def _status(response: httpx.Response) -> str:
+def status_line(response: httpx.Response) -> str:
     return f"{response.status_code} {response.reason_phrase}".strip()
 
 
@@ -262,25 +259,25 @@ async def check_url(asker: Asker, url: str) -> Outcome:
             if attempt > asker.settings.retries:
                 tries = f"{timeouts} attempt{'' if timeouts == 1 else 's'}"
                 return Outcome("error", f"no answer within {asker.settings.timeout:g} s ({tries}) ({url})")
-            await asker.pause(_wait(asker.settings, attempt, None))
+            await asker.pause(retry_wait(asker.settings, attempt, None))
             continue
         except RedirectProblem as err:
             return Outcome("error", f"{err} ({url})")
         except (httpx.InvalidURL, ValueError) as err:
             return Outcome("error", f"cannot be asked for: {err} ({url})")
         except httpx.ConnectError as err:
-            return Outcome("error", f"{_cause(err)} ({url})")
+            return Outcome("error", f"{cause(err)} ({url})")
         except httpx.HTTPError as err:
             if method == "HEAD":  # a server that mishandles HEAD: ask with GET
                 method, attempt = "GET", attempt - 1
                 continue
-            return Outcome("error", f"{_cause(err)} ({url})")
+            return Outcome("error", f"{cause(err)} ({url})")
         status = reached.response.status_code
         if method == "HEAD" and status >= 400 and status != 429:
             method, attempt = "GET", attempt - 1  # HEAD refused or unsupported (405, 501, 403 ...)
             continue
-        if _retryable(status) and attempt <= asker.settings.retries:
-            await asker.pause(_wait(asker.settings, attempt, reached.response))
+        if retryable(status) and attempt <= asker.settings.retries:
+            await asker.pause(retry_wait(asker.settings, attempt, reached.response))
             continue
         return judge(url, reached, attempt)
 
@@ -289,9 +286,9 @@ def judge(url: str, reached: Reached, attempts: int) -> Outcome:
     status, where = reached.response.status_code, url if reached.at == url else f"{url}, redirected to {reached.at}"
     if status >= 400:
         tries = f" after {attempts} attempts" if attempts > 1 else ""
-        return Outcome("error", f"{_status(reached.response)}{tries} ({where})")
+        return Outcome("error", f"{status_line(reached.response)}{tries} ({where})")
     if not 200 <= status < 300:
-        return Outcome("warning", f"unexpected answer {_status(reached.response)} ({where})")
+        return Outcome("warning", f"unexpected answer {status_line(reached.response)} ({where})")
     if reached.moved is not None:
         return Outcome("warning", f"moved permanently to {reached.moved} ({url})")
     return Outcome("ok")
@@ -382,187 +379,6 @@ def check_links(
         if result.severity != "ok":
             problems.append(Problem(cited.path, cited.line, cited.col, cited.field, result.message, result.severity))
     return sorted(problems, key=Problem.sort_key)
-
-
-# --- archived copies ----------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class Snapshot:
-    url: str
-    day: str  # YYYY-MM-DD, from the archive's timestamp
-
-
-def archive_lookup(api: str) -> Callable[[Asker, str], Coroutine[Any, Any, Snapshot | Outcome]]:
-    async def lookup(asker: Asker, url: str) -> Snapshot | Outcome:
-        """The closest snapshot of `url` in an availability API (the Internet Archive's
-        JSON), or a warning (none) or an error (the API failed)."""
-        attempt = 0
-        while True:
-            attempt += 1
-            try:
-                response = await asker.send("GET", api, params={"url": url}, body=True)
-            except (httpx.TimeoutException, TimeoutError):
-                if attempt > asker.settings.retries:
-                    return Outcome("error", f"archive lookup: no answer within {asker.settings.timeout:g} s ({api})")
-                await asker.pause(_wait(asker.settings, attempt, None))
-                continue
-            except httpx.HTTPError as err:
-                return Outcome("error", f"archive lookup: {_cause(err)} ({api})")
-            if _retryable(response.status_code) and attempt <= asker.settings.retries:
-                await asker.pause(_wait(asker.settings, attempt, response))
-                continue
-            if response.status_code != 200:
-                return Outcome("error", f"archive lookup: {_status(response)} ({api})")
-            return snapshot_in(response.content, url)
-
-    return lookup
-
-
-_TIMESTAMP = re.compile(r"^(\d{4})(\d{2})(\d{2})")
-
-
-def snapshot_in(body: bytes, url: str) -> Snapshot | Outcome:
-    try:
-        data = json.loads(body)
-        closest = data["archived_snapshots"].get("closest") if isinstance(data["archived_snapshots"], dict) else None
-    except (ValueError, KeyError, TypeError):
-        return Outcome("error", "archive lookup: the answer is not the availability API's JSON")
-    if not isinstance(closest, dict) or closest.get("available") is not True or not str(closest.get("status", "200")).startswith("2"):
-        return Outcome("warning", f"no archived copy found ({url})")
-    found = str(closest.get("url", ""))
-    if found.startswith("http://web.archive.org/"):  # the API answers http; the archive serves https
-        found = "https://" + found[len("http://") :]
-    if url_problem(found) is not None:
-        return Outcome("error", f"archive lookup: the archive answered an unusable URL {found!r}")
-    stamp = _TIMESTAMP.match(str(closest.get("timestamp", "")))
-    return Snapshot(found, "-".join(stamp.groups()) if stamp else "an unknown day")
-
-
-@dataclass(frozen=True, slots=True)
-class Unarchived:
-    """A source with a url and no `archived:`, with the nodes --write needs."""
-
-    path: str
-    index: int
-    item: YamlNode  # the source's mapping
-    key: YamlNode  # its `url` key
-    value: YamlNode  # its url
-
-
-def unarchived(scanned: Scanned) -> list[Unarchived]:
-    valid = {(c.path, c.field) for c in scanned.cited}
-    found: list[Unarchived] = []
-    for path, (_, _, raw) in sorted(scanned.raws.items()):
-        sources = raw.front.get("sources") if raw.front is not None else None
-        for index, item in enumerate(sources.items if sources is not None else ()):
-            pairs = dict((k.text, (k, v)) for k, v in item.pairs)
-            if "url" in pairs and "archived" not in pairs and (path, f"sources[{index}].url") in valid:
-                key, value = pairs["url"]
-                found.append(Unarchived(path, index, item, key, value))
-    return found
-
-
-_LINE = re.compile(rb"[^\r\n]*(?:\r\n|\r|\n|$)")
-
-
-def _lines(data: bytes) -> list[bytes]:
-    """The file's lines with their endings, split as the reader counts them."""
-    lines = _LINE.findall(data)
-    return lines[:-1] if lines and lines[-1] == b"" else lines
-
-
-def insert_archived(data: bytes, wanted: Sequence[tuple[Unarchived, str]]) -> bytes | tuple[YamlNode, str]:
-    """`data` with `archived: <url>` on a new line under each source's url line, at
-    the url key's indentation; or where and why that cannot be done safely."""
-    lines = _lines(data)
-    for source, snapshot in sorted(wanted, key=lambda w: w[0].key.line, reverse=True):
-        opening = lines[source.item.line - 1].decode("utf-8", "replace")
-        if opening[source.item.col - 1 : source.item.col] == "{":
-            return source.item, f"sources[{source.index}] is written in flow style {{...}}: add archived: by hand"
-        line = lines[source.key.line - 1]
-        if source.value.line != source.key.line or source.value.text not in line.decode("utf-8", "replace"):
-            return source.key, f"sources[{source.index}].url is not on one line with its key: add archived: by hand"
-        ending = line[len(line.rstrip(b"\r\n")) :]
-        if not ending:  # the front matter ends with `---`, so this cannot happen; be safe
-            return source.key, f"sources[{source.index}].url has no line ending"
-        lines.insert(source.key.line, b" " * (source.key.col - 1) + b"archived: " + snapshot.encode() + ending)
-    return b"".join(lines)
-
-
-@dataclass(frozen=True, slots=True)
-class Archived:
-    notices: list[Problem]  # what was found (or added), severity "notice"
-    problems: list[Problem]
-
-
-def find_archives(
-    project: Project, scanned: Scanned, settings: Settings, api: str, write: bool, transport: httpx.AsyncBaseTransport | None = None
-) -> Archived:
-    """Look up a snapshot for every source that has a url and no archived copy; with
-    `write`, add the ones found to their files (a file that cannot be edited safely is
-    left alone, and said so)."""
-    todo = unarchived(scanned)
-    results = asyncio.run(run_all(sorted({s.value.text for s in todo}), archive_lookup(api), settings, transport))
-    problems = list(scanned.problems)
-    by_file: dict[str, list[tuple[Unarchived, Snapshot]]] = {}
-    for source in todo:
-        result = results[source.value.text]
-        if isinstance(result, Stopped):
-            result = Outcome("warning", f"not looked up: the run's deadline of {settings.deadline:g} s passed ({source.value.text})")
-        if isinstance(result, Outcome):
-            problems.append(Problem(source.path, source.value.line, source.value.col, f"sources[{source.index}].url", result.message, result.severity))
-        else:
-            by_file.setdefault(source.path, []).append((source, result))
-    notices: list[Problem] = []
-    for path, found in sorted(by_file.items()):
-        verb = "found"
-        if write:
-            trouble = write_file(project, scanned.raws[path], [(s, snap.url) for s, snap in found])
-            if trouble is None:
-                verb = "added"
-            else:
-                problems.append(trouble)
-        notices += [
-            Problem(s.path, s.value.line, s.value.col, f"sources[{s.index}].archived", f"{verb} {snap.url} (snapshot of {snap.day})", "notice")
-            for s, snap in found
-        ]
-    return Archived(sorted(notices, key=Problem.sort_key), sorted(problems, key=Problem.sort_key))
-
-
-def write_file(project: Project, read: tuple[Path, bytes, RawFile], wanted: Sequence[tuple[Unarchived, str]]) -> Problem | None:
-    """Add the archived copies to one file, or say why not. The new bytes are read back
-    with the reader and must hold exactly the copies added; the file must not have
-    changed since it was read."""
-    file, data, raw = read
-    new = insert_archived(data, wanted)
-    if isinstance(new, tuple):
-        return Problem(raw.path, new[0].line, new[0].col, "sources", f"{new[1]}; file left unchanged")
-    trouble = _written_back(project, file, data, new, wanted)
-    where = wanted[0][0].item
-    return None if trouble is None else Problem(raw.path, where.line, where.col, "sources", f"{trouble}; file left unchanged")
-
-
-def _written_back(project: Project, file: Path, data: bytes, new: bytes, wanted: Sequence[tuple[Unarchived, str]]) -> str | None:
-    """Replace the file with `new` once it reads back as intended; or say why not."""
-    raw, _ = read_entry(file, project.root, new)
-    sources = raw.front.get("sources") if raw is not None and raw.front is not None else None
-    for source, url in wanted:
-        item = sources.items[source.index] if sources is not None and source.index < len(sources.items) else None
-        written = item.get("archived") if item is not None and item.kind == "map" else None
-        if written is None or written.text != url:
-            return f"sources[{source.index}]: the edited file would not read back as intended"
-    try:
-        if file.read_bytes() != data:
-            return "the file changed while the archive was asked; run again"
-        tmp = file.with_name(f".{file.name}.{os.getpid()}.tmp")
-        tmp.write_bytes(new)
-        with contextlib.suppress(OSError):
-            os.chmod(tmp, file.stat().st_mode & 0o7777)
-        os.replace(tmp, file)
-    except OSError as err:
-        return f"cannot write: {err.strerror}"
-    return None
 
 
 # --- the report for a job summary ---------------------------------------------------------
