@@ -20,7 +20,7 @@ from .config import AS_OF_VARIABLE, ConfigError, Project, as_of_date, find_root,
 from .load import load
 from .model import Problem
 from .read import find_entries
-from .report import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, github, report, summary
+from .report import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, report, summary
 
 T = TypeVar("T")
 
@@ -242,16 +242,12 @@ def cmd_links(args: argparse.Namespace) -> int:
         notices, problems = archived.notices, archived.problems
     else:
         notices, problems = [], check_links(project, scanned, settings, dt.datetime.now(dt.UTC).date())
+    found = sorted([*notices, *problems], key=Problem.sort_key)  # what --archive found, among the problems
     if args.format == "markdown":
         title = "Archived copies" if args.archive else "Source links"
-        print(markdown(title, sorted([*notices, *problems], key=Problem.sort_key), summary(problems, len(files))))
+        print(markdown(title, found, summary(problems, len(files))))
         return EXIT_PROBLEMS if any(p.severity == "error" for p in problems) else EXIT_OK
-    if not notices:
-        return report(problems, len(files), args.format, False)
-    for line in sorted([*notices, *problems], key=Problem.sort_key):  # what --archive found, among the problems
-        print(github(line) if args.format == "github" else line.format())
-    print(summary(problems, len(files)), file=sys.stderr if args.format == "github" else sys.stdout)
-    return EXIT_PROBLEMS if any(p.severity == "error" for p in problems) else EXIT_OK
+    return report(found, len(files), args.format)
 
 
 def _number(kind: type[float] | type[int], least: float) -> Callable[[str], float]:

@@ -89,11 +89,12 @@ def report(
     changed: Collection[str] | None = None,
     verbose: bool = False,
 ) -> int:
-    """Print the problems and a summary; the exit code. `named`: files named on the
+    """Print the problems and a summary; the exit code. Notices (what `digest links
+    --archive` found) are printed among them, not counted. `named`: files named on the
     command line, listed in full. `changed`: the files a pull request changes; only
     they are annotated (--format github) and listed in full, other files' warnings
     are counted, their errors printed as plain lines, and they still fail the check."""
-    shown = [Problem(p.path, p.line, p.col, p.field, p.message, "error") if strict else p for p in problems]
+    shown = [Problem(p.path, p.line, p.col, p.field, p.message, "error") if strict and p.severity == "warning" else p for p in problems]
     listed: list[Problem] = shown
     folded: list[str] = []
     if not verbose:
@@ -110,5 +111,5 @@ def report(
             print(problem.format(), file=log)
     for line in folded:
         print(line, file=log)
-    print(summary(shown, checked), file=log)
+    print(summary([p for p in shown if p.severity != "notice"], checked), file=log)
     return EXIT_PROBLEMS if any(p.severity == "error" for p in shown) else EXIT_OK

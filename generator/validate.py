@@ -138,8 +138,8 @@ _HTTP_URL = re.compile(r"^https?://[^/?#]+", re.IGNORECASE)
 
 
 def url_problem(value: str) -> str | None:
-    """Why `value` is not a URL an entry may give (None when it is one): for URLs
-    that come from elsewhere (an archive's answer) before they go into an entry."""
+    """Why `value` is not a URL an entry may give (None when it is one): for `url`
+    and `archived` fields, and for an archive's answer before it goes into an entry."""
     if _URL_REFUSED.search(value):
         return "a URL must not contain spaces, quotes or angle brackets"
     return None if _HTTP_URL.match(value) else f"'{value}' is not an http(s) URL"
@@ -149,11 +149,9 @@ def url(report: Report, path: str, node: YamlNode, name: str) -> str | None:
     value = text(report, path, node, name)
     if value is None:
         return None
-    if _URL_REFUSED.search(node.text.strip()):
-        report.add(path, node, name, "a URL must not contain spaces, quotes or angle brackets")
-        return None
-    if not _HTTP_URL.match(value):
-        report.add(path, node, name, f"'{value}' is not an http(s) URL")
+    problem = url_problem(value)  # whitespace collapsed still shows as a space
+    if problem is not None:
+        report.add(path, node, name, problem)
         return None
     return value
 
